@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: demo test test-slow lint bench clean
+
+$(VENV)/.stamp-all: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all]"
+	touch $@
+
+$(VENV)/.stamp-test: $(VENV)/.stamp-all
+	$(PY) -m pip install --quiet -e ".[all,test]"
+	touch $@
+
+demo: $(VENV)/.stamp-all
+	$(BIN)/limitdyn figures --out figures/
+
+test: $(VENV)/.stamp-test lint
+	$(PY) -m pytest -m "not slow" -n 2 -q
+
+test-slow: $(VENV)/.stamp-test
+	$(PY) -m pytest -m slow -q
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check limitdyn tests benchmarks
+	$(BIN)/ruff format --check limitdyn tests benchmarks
+	$(BIN)/mypy limitdyn
+
+bench: $(VENV)/.stamp-all
+	$(PY) benchmarks/iterate.py
+	$(PY) benchmarks/convergence.py
+
+clean:
+	rm -rf $(VENV) figures build *.egg-info

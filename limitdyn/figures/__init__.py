@@ -1,0 +1,16 @@
+"""Reproduced figures: one recipe per figure, each a function over the public API.
+
+Recipes live in modules named ``_fig_*.py`` in this package and register
+themselves with :func:`register`; ``limitdyn figures`` writes them all.
+"""
+
+from ._registry import FigureRecipe, FigureResult, available, make_figure, register, write_figures
+
+__all__ = [
+    "FigureRecipe",
+    "FigureResult",
+    "available",
+    "make_figure",
+    "register",
+    "write_figures",
+]
