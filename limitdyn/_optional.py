@@ -57,8 +57,7 @@ def import_optional(name: str) -> ModuleType:
         module = importlib.import_module(name)
     except ImportError as exc:
         raise OptionalDependencyError(
-            f"{name} is needed for this call; install it with "
-            f"`pip install limitdyn[{extra}]`"
+            f"{name} is needed for this call; install it with `pip install limitdyn[{extra}]`"
         ) from exc
     if minimum is not None:
         found = getattr(module, "__version__", "0")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "DivergenceError",
+    "InputError",
     "LimitdynError",
     "OptionalDependencyError",
     "SchemeError",
@@ -22,6 +23,10 @@ class LimitdynError(Exception):
 
 class SchemeError(LimitdynError, ValueError):
     """A scheme, field or ODE is ill-formed; the message names the offending piece."""
+
+
+class InputError(LimitdynError, ValueError):
+    """An argument of a call is invalid: a wrong shape, a missing parameter, an unknown name."""
 
 
 class SpecError(LimitdynError, ValueError):

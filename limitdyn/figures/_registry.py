@@ -46,7 +46,9 @@ _REGISTRY: dict[str, FigureRecipe] = {}
 _LOADED = False
 
 
-def register(name: str, *, title: str) -> Callable[[Callable[[], FigureResult]], Callable[[], FigureResult]]:
+def register(
+    name: str, *, title: str
+) -> Callable[[Callable[[], FigureResult]], Callable[[], FigureResult]]:
     """Decorator registering a figure recipe under ``name``.
 
     Parameters
@@ -102,9 +104,7 @@ def make_figure(name: str) -> FigureResult:
     """
     _load()
     if name not in _REGISTRY:
-        raise LimitdynError(
-            f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}"
-        )
+        raise LimitdynError(f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name].make()
 
 

@@ -1,0 +1,97 @@
+"""The ODE type: an autonomous vector field on named variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from ._scheme import as_field, as_symbols
+
+__all__ = ["ODE"]
+
+
+@dataclass(frozen=True)
+class ODE:
+    """An autonomous ODE ``z' = f(z)`` with exact SymPy right-hand side.
+
+    Parameters
+    ----------
+    variables : tuple of Symbol
+        The state, in the order of numeric arrays.
+    rhs : Matrix
+        Column matrix ``f``, one entry per variable.
+    name : str
+        A short description.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x, y, w = sp.symbols("x y omega")
+    >>> ode = ld.ODE((x, y), sp.Matrix([w * y, -w * x]))
+    >>> ode.parameters
+    (omega,)
+    >>> ode.jacobian
+    Matrix([
+    [     0, omega],
+    [-omega,     0]])
+    """
+
+    variables: tuple[sp.Symbol, ...]
+    rhs: sp.Matrix
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        variables = as_symbols(self.variables, where="ODE variables")
+        entries = as_field(self.rhs, len(variables), where="ODE right-hand side")
+        object.__setattr__(self, "variables", variables)
+        object.__setattr__(self, "rhs", sp.ImmutableMatrix(entries))
+
+    def __hash__(self) -> int:
+        return hash((self.variables, self.rhs))
+
+    @cached_property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Free symbols of the right-hand side other than the variables, sorted by name."""
+        free = {s for s in self.rhs.free_symbols if isinstance(s, sp.Symbol)} - set(self.variables)
+        return tuple(sorted(free, key=lambda s: s.name))
+
+    @cached_property
+    def jacobian(self) -> sp.ImmutableMatrix:
+        """``df/dz``, a square SymPy matrix."""
+        return sp.ImmutableMatrix(self.rhs.jacobian(self.variables))
+
+    @property
+    def dim(self) -> int:
+        """Number of state variables."""
+        return len(self.variables)
+
+    def subs(self, values: Any) -> ODE:
+        """The same ODE with some parameters replaced (``values`` as for ``Expr.subs``)."""
+        return ODE(self.variables, sp.ImmutableMatrix(self.rhs.subs(values)), name=self.name)
+
+    def equations(self) -> list[sp.Eq]:
+        """The ODE as a list of ``Eq(Derivative(z_i, t), f_i)`` in a time symbol ``t``."""
+        t = sp.Symbol("t")
+        funcs = {v: sp.Function(v.name)(t) for v in self.variables}
+        return [
+            sp.Eq(sp.Derivative(funcs[v], t), f.xreplace(funcs))
+            for v, f in zip(self.variables, self.rhs)
+        ]
+
+    def latex(self) -> str:
+        """LaTeX of the system, one ``\\dot z_i = f_i`` per line."""
+        lines = [
+            rf"\dot{{{sp.latex(v)}}} = {sp.latex(f)}" for v, f in zip(self.variables, self.rhs)
+        ]
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{v}' = {f}" for v, f in zip(self.variables, self.rhs))
+        return f"ODE({body})"
