@@ -325,13 +325,6 @@ def _block_stage(
     return ImplicitStage(targets=variables, unknowns=unknowns, residual=residual, label=label)
 
 
-def _check_free_of_step(
-    field: tuple[sp.Expr, ...], variables: Sequence[sp.Symbol], step: sp.Symbol, where: str
-) -> None:
-    if step in variables:
-        raise SchemeError(f"{where}: the step symbol {step} is listed among the variables")
-
-
 def explicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
     """Explicit Euler: ``z+ = z + tau F(z)``.
 
@@ -598,7 +591,8 @@ def game(
 
     References
     ----------
-    G. Turinici, "Convergence dynamics of GANs: the dual metric flows", arXiv:2012.10410, eqs. (7)-(9).
+    G. Turinici, "Convergence dynamics of GANs: the dual metric flows",
+    arXiv:2012.10410, eqs. (7)-(9).
 
     Examples
     --------
