@@ -1,0 +1,377 @@
+"""Convergence of the iterates to a reference as the step shrinks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .._ode import ODE
+from .._progress import progress_bar
+from .._scheme import Scheme
+from ..errors import InputError
+from ._inputs import positive_float
+from ._integrate import integrate
+from ._iterate import iterate
+
+__all__ = [
+    "NORMS",
+    "ConvergenceStudy",
+    "RefinementCheck",
+    "convergence_study",
+    "fitted_order",
+    "refinement_check",
+]
+
+#: "max": sup over the iterate times of the Euclidean error; "final": Euclidean error at t_end.
+NORMS = ("max", "final")
+
+
+def fitted_order(taus: Any, errors: Any) -> float:
+    """Least-squares slope of ``log(error)`` against ``log(tau)``.
+
+    Valid for any ratios between the step sizes, not only halving.
+
+    Examples
+    --------
+    >>> round(fitted_order([0.1, 0.03, 0.01], [2e-2, 1.8e-3, 2e-4]), 2)
+    2.0
+    """
+    t = np.asarray(taus, dtype=float)
+    e = np.asarray(errors, dtype=float)
+    if t.size < 2 or t.shape != e.shape:
+        raise InputError("need at least two (tau, error) pairs of equal length to fit an order")
+    if np.any(~np.isfinite(e)) or np.any(e <= 0):
+        return math.nan
+    slope, _ = np.polyfit(np.log(t), np.log(e), 1)
+    return float(slope)
+
+
+def _distance(diff: np.ndarray, norm: str) -> float:
+    pointwise = np.sqrt(np.sum(diff * diff, axis=1))
+    return float(pointwise.max() if norm == "max" else pointwise[-1])
+
+
+def _check_norm(norm: str) -> None:
+    if norm not in NORMS:
+        raise InputError(f"unknown norm {norm!r}; valid norms: {', '.join(NORMS)}")
+
+
+@dataclass(frozen=True, eq=False)
+class ConvergenceStudy:
+    """Errors of the iterates against a reference, for several step sizes.
+
+    Attributes
+    ----------
+    taus : ndarray, shape (k,)
+        The step sizes.
+    errors : ndarray, shape (k,)
+        The error for each step size, in ``norm``.
+    norm : str
+        "max" (sup over iterate times of the Euclidean error) or "final".
+    reference : str
+        What the iterates were compared with.
+    t_end : float
+        Final cumulative learning rate.
+    """
+
+    taus: np.ndarray
+    errors: np.ndarray
+    norm: str
+    reference: str
+    t_end: float
+
+    @cached_property
+    def order(self) -> float:
+        """Least-squares log-log slope of errors against step sizes."""
+        return fitted_order(self.taus, self.errors)
+
+    @cached_property
+    def local_orders(self) -> np.ndarray:
+        """Orders between successive step sizes, shape (k - 1,)."""
+        return np.log(self.errors[1:] / self.errors[:-1]) / np.log(self.taus[1:] / self.taus[:-1])
+
+    def table(self) -> str:
+        """A plain-text table of tau, error and local order."""
+        rows = [f"{'tau':>12s} {'error':>12s} {'order':>7s}"]
+        for i, (t, e) in enumerate(zip(self.taus, self.errors)):
+            order = f"{self.local_orders[i - 1]:7.3f}" if i else " " * 7
+            rows.append(f"{t:12.4e} {e:12.4e} {order}")
+        rows.append(
+            f"fitted order {self.order:.4f} ({self.norm} norm, reference: {self.reference})"
+        )
+        return "\n".join(rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConvergenceStudy({self.taus.size} step sizes in [{self.taus.min():.3g}, "
+            f"{self.taus.max():.3g}], order={self.order:.4f}, norm={self.norm!r}, "
+            f"reference={self.reference!r})"
+        )
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Log-log error against tau with the fitted line; returns the axes."""
+        from ..plotting import resolve_ax
+
+        ax = resolve_ax(ax)
+        ax.loglog(self.taus, self.errors, "o", label="measured", **kwargs)
+        c = np.exp(np.mean(np.log(self.errors) - self.order * np.log(self.taus)))
+        ax.loglog(self.taus, c * self.taus**self.order, "--", label=f"fit: order {self.order:.2f}")
+        ax.set_xlabel(r"step size $\tau$")
+        ax.set_ylabel(f"error ({self.norm} norm)")
+        ax.legend()
+        return ax
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame with columns ``tau`` and ``error``."""
+        from .._optional import import_optional
+
+        pd = import_optional("pandas")
+        return pd.DataFrame({"tau": self.taus, "error": self.errors})
+
+
+def _reference_ode(scheme: Scheme, reference: Any) -> tuple[ODE | None, int | None, str]:
+    from ..symbolic import limit_ode
+
+    if isinstance(reference, str):
+        if reference != "limit":
+            raise InputError(
+                f"unknown reference {reference!r}; valid: 'limit', an order k >= 0, or an ODE"
+            )
+        return limit_ode(scheme), None, "limit ODE"
+    if isinstance(reference, ODE):
+        if reference.variables != scheme.variables:
+            raise InputError("the reference ODE's variables differ from the scheme's")
+        return reference, None, reference.name or "given ODE"
+    if isinstance(reference, (int, np.integer)) and not isinstance(reference, bool):
+        if reference < 0:
+            raise InputError(f"reference order must be >= 0, got {reference}")
+        return None, int(reference), f"modified equation of order {int(reference)}"
+    raise InputError(f"unknown reference {reference!r}; valid: 'limit', an order k >= 0, or an ODE")
+
+
+def convergence_study(
+    scheme: Scheme,
+    z0: Any,
+    *,
+    t_end: float,
+    taus: Any,
+    params: Any = None,
+    reference: Any = "limit",
+    norm: str = "max",
+    engine: str = "auto",
+    rtol: float = 1e-12,
+    atol: float = 1e-13,
+    progress: bool | None = None,
+) -> ConvergenceStudy:
+    """Measure how the iterates approach a reference solution as tau shrinks.
+
+    For each tau the scheme is iterated to ``t_end`` and compared, at every iterate
+    time ``t_n``, with the reference's dense output (DOP853 at tight tolerances).
+
+    Parameters
+    ----------
+    scheme : Scheme
+    z0 : array_like or mapping
+        Initial state.
+    t_end : float
+        Final cumulative learning rate.
+    taus : array_like
+        Step sizes (any ratios).
+    params : mapping, optional
+        Parameter values.
+    reference : "limit", int or ODE
+        "limit": the limit ODE; ``k``: the modified equation of order k (solved
+        anew for each tau); an ODE on the scheme's variables.
+    norm : {"max", "final"}
+        Sup over the iterate times, or the final time, of the Euclidean error.
+    engine : {"auto", "numpy", "numba"}
+        Passed to :func:`iterate`.
+    rtol, atol : float
+        Tolerances of the reference solve.
+    progress : bool, optional
+        Progress bar (default: on a terminal).
+
+    Returns
+    -------
+    ConvergenceStudy
+
+    Examples
+    --------
+    Explicit Euler is first order:
+
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
+    ...                              taus=[0.01, 0.005, 0.0025], progress=False)
+    >>> round(study.order, 2)
+    1.0
+    """
+    _check_norm(norm)
+    end = positive_float(t_end, "t_end")
+    steps = np.asarray(taus, dtype=float).reshape(-1)
+    if steps.size < 2:
+        raise InputError("taus: give at least two step sizes")
+    for h in steps:
+        positive_float(h, "each tau")
+    ode, order, label = _reference_ode(scheme, reference)
+    given = {} if params is None else dict(params)
+    shared = None
+    if ode is not None:
+        shared = integrate(ode, z0, t_end=end, params=_select(given, ode), rtol=rtol, atol=atol)
+    errors = np.empty(steps.size)
+    for i, h in enumerate(progress_bar(steps, desc="convergence", enabled=progress)):
+        ref = shared
+        if ref is None:
+            assert order is not None
+            ref = _modified_reference(scheme, order, z0, end, given, float(h), rtol, atol)
+        traj = iterate(scheme, z0, tau=float(h), t_end=end, params=params, engine=engine)
+        exact = ref.dense(traj.t).T
+        errors[i] = _distance(traj.z - exact, norm)
+    return ConvergenceStudy(steps, errors, norm, label, end)
+
+
+def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:
+    names = {q.name for q in ode.parameters}
+    out = {}
+    for key, value in given.items():
+        name = key.name if hasattr(key, "name") else str(key)
+        if name in names:
+            out[name] = value
+    return out
+
+
+def _modified_reference(
+    scheme: Scheme,
+    order: int,
+    z0: Any,
+    end: float,
+    given: dict[Any, Any],
+    h: float,
+    rtol: float,
+    atol: float,
+) -> Any:
+    from .. import symbolic
+
+    modified = symbolic.modified_equation(scheme, order=order).ode(order=order)  # type: ignore[attr-defined]
+    values = _select(given, modified)
+    if scheme.step in modified.parameters:
+        values[scheme.step.name] = h
+    return integrate(modified, z0, t_end=end, params=values, rtol=rtol, atol=atol)
+
+
+@dataclass(frozen=True, eq=False)
+class RefinementCheck:
+    """Turinici's criterion: do twice the steps at half the size give the same curve?
+
+    Attributes
+    ----------
+    taus : ndarray, shape (levels + 1,)
+        ``tau, tau/2, ...``.
+    distances : ndarray, shape (levels,)
+        Distance between the curves of ``taus[i]`` and ``taus[i + 1]`` at the coarse
+        iterate times (cumulative learning rate), in ``norm``.
+    ratios : ndarray, shape (levels - 1,)
+        ``distances[i] / distances[i + 1]``: 2 for a first-order scheme.
+    tolerance : float
+        Absolute tolerance for the verdict.
+    """
+
+    taus: np.ndarray
+    distances: np.ndarray
+    ratios: np.ndarray
+    tolerance: float
+    norm: str
+
+    @cached_property
+    def order(self) -> float:
+        """Order implied by the distances (least squares in log-log)."""
+        if self.distances.size < 2:
+            return math.nan
+        return fitted_order(self.taus[:-1], self.distances)
+
+    @property
+    def converged(self) -> bool:
+        """True when the last refinement moved the curve by at most ``tolerance``
+        and every refinement moved it less than the one before."""
+        shrinking = bool(np.all(self.ratios > 1.0))
+        return bool(self.distances[-1] <= self.tolerance and shrinking)
+
+    def __repr__(self) -> str:
+        verdict = "converged" if self.converged else "not converged"
+        dist = ", ".join(f"{d:.3e}" for d in self.distances)
+        return (
+            f"RefinementCheck({verdict}: distances [{dist}], implied order {self.order:.3f}, "
+            f"tolerance {self.tolerance:.3g})"
+        )
+
+
+def refinement_check(
+    scheme: Scheme,
+    z0: Any,
+    *,
+    t_end: float,
+    tau: float,
+    levels: int = 3,
+    params: Any = None,
+    norm: str = "max",
+    tolerance: float = 1e-2,
+    engine: str = "auto",
+) -> RefinementCheck:
+    """Do ``2n`` steps of size ``tau/2`` give the same curve as ``n`` steps of size ``tau``?
+
+    The criterion of Turinici's slides, which needs no limit ODE: the scheme is run
+    at ``tau, tau/2, ..., tau/2**levels`` and successive curves are compared at the
+    coarse iterate times on the cumulative-learning-rate axis.
+
+    Parameters
+    ----------
+    scheme : Scheme
+    z0 : array_like or mapping
+    t_end : float
+        Must be an integer multiple of ``tau``.
+    tau : float
+        Coarsest step size.
+    levels : int
+        Number of halvings (``levels + 1`` runs).
+    params : mapping, optional
+    norm : {"max", "final"}
+    tolerance : float
+        Largest acceptable last distance.
+    engine : {"auto", "numpy", "numba"}
+
+    Returns
+    -------
+    RefinementCheck
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> check = ld.refinement_check(ld.explicit([-x], [x]), [1.0], t_end=1.0, tau=0.01)
+    >>> check.converged, round(float(check.ratios[0]), 1)
+    (True, 2.0)
+    """
+    _check_norm(norm)
+    h = positive_float(tau, "tau")
+    end = positive_float(t_end, "t_end")
+    tol = positive_float(tolerance, "tolerance")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
+        raise InputError(f"levels must be a positive integer, got {levels!r}")
+    n = round(end / h)
+    if n < 1 or abs(n * h - end) > 1e-9 * end:
+        raise InputError(f"t_end = {end} is not an integer multiple of tau = {h}")
+    taus = h / 2.0 ** np.arange(levels + 1)
+    runs = [
+        iterate(scheme, z0, tau=float(t), steps=n * 2**i, params=params, engine=engine).z
+        for i, t in enumerate(taus)
+    ]
+    distances = np.array([_distance(runs[i] - runs[i + 1][::2], norm) for i in range(levels)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = distances[:-1] / distances[1:]
+    return RefinementCheck(taus, distances, ratios, tol, norm)

@@ -1,0 +1,126 @@
+"""Iterate a scheme: the discrete trajectory on the cumulative-learning-rate axis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._scheme import Scheme
+from ..errors import DivergenceError, InputError, SchemeError, SolverError
+from ._compile import compile_scheme
+from ._engine import resolve_engine
+from ._inputs import parameter_vector, state_vector, step_sizes
+from ._trajectory import Trajectory
+
+__all__ = ["iterate"]
+
+_ON_DIVERGENCE = ("raise", "stop")
+
+
+def iterate(
+    scheme: Scheme,
+    z0: Any,
+    *,
+    tau: float | None = None,
+    steps: int | None = None,
+    t_end: float | None = None,
+    params: Any = None,
+    schedule: Any = None,
+    engine: str = "auto",
+    on_divergence: str = "raise",
+    tol: float = 1e-12,
+    maxiter: int = 50,
+) -> Trajectory:
+    """Run a scheme from ``z0``.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The update rule.
+    z0 : array_like, shape (d,), or mapping
+        Initial state, aligned with ``scheme.variables`` (or keyed by symbol/name).
+    tau : float, optional
+        Constant step size, with ``steps`` or ``t_end``.
+    steps : int, optional
+        Number of steps.
+    t_end : float, optional
+        Final cumulative learning rate; the last step is shortened to land on it
+        when ``t_end / tau`` is not an integer.
+    params : mapping, optional
+        Values of ``scheme.parameters``, keyed by Symbol or name.
+    schedule : array_like, shape (n,), optional
+        Step sizes (a learning-rate schedule) used instead of ``tau``.
+    engine : {"auto", "numpy", "numba"}
+        "numba" runs the generated loop jitted; "numpy" as plain Python.
+    on_divergence : {"raise", "stop"}
+        What to do when an iterate leaves the finite floats.
+    tol : float
+        Newton tolerance of implicit stages: stop when the update is at most
+        ``tol * (1 + |w|)`` in the max-norm.
+    maxiter : int
+        Newton iterations allowed per implicit stage and step.
+
+    Returns
+    -------
+    Trajectory
+        ``t`` (n + 1,) from 0, ``z`` (n + 1, d).
+
+    Raises
+    ------
+    DivergenceError
+        An iterate is not finite (``on_divergence="raise"``).
+    SolverError
+        An implicit stage did not converge; carries the step, time and residual.
+    InputError
+        Bad arguments.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> traj = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.5, steps=3)
+    >>> traj.t.tolist(), traj.z[:, 0].tolist()
+    ([0.0, 0.5, 1.0, 1.5], [1.0, 0.5, 0.25, 0.125])
+    """
+    if not isinstance(scheme, Scheme):
+        raise InputError(f"expected a Scheme, got {type(scheme).__name__}")
+    if on_divergence not in _ON_DIVERGENCE:
+        raise InputError(
+            f"unknown on_divergence {on_divergence!r}; valid values: {', '.join(_ON_DIVERGENCE)}"
+        )
+    if isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1:
+        raise InputError(f"maxiter must be a positive integer, got {maxiter!r}")
+    if not (isinstance(tol, (int, float)) and tol > 0):
+        raise InputError(f"tol must be a positive number, got {tol!r}")
+    hs = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
+    z = state_vector(z0, scheme.variables)
+    p = parameter_vector(params, scheme.parameters)
+    compiled = compile_scheme(scheme, resolve_engine(engine))
+    out = np.empty((hs.size + 1, scheme.dim))
+    m = compiled.newton_size
+    status, index, residual = compiled.run(
+        z, p, hs, out, float(tol), int(maxiter), np.empty((m, m)), np.empty(m)
+    )
+    t = np.empty(hs.size + 1)
+    t[0] = 0.0
+    np.cumsum(hs, out=t[1:])
+    if status == 1:
+        raise SolverError(
+            f"an implicit stage of {scheme.name or 'the scheme'} did not converge",
+            step=int(index),
+            time=float(t[index]),
+            residual=float(residual),
+        )
+    if status == 2:
+        if on_divergence == "raise":
+            raise DivergenceError(
+                "the iterates left the finite floats", step=int(index), time=float(t[index])
+            )
+        return Trajectory(
+            scheme.variables, t[:index].copy(), out[:index].copy(), int(index), label=scheme.name
+        )
+    if status != 0:  # pragma: no cover - generated code returns 0, 1 or 2
+        raise SchemeError(f"internal error: loop returned status {status}")
+    return Trajectory(scheme.variables, t, out, label=scheme.name)

@@ -1,0 +1,113 @@
+"""The Trajectory result type shared by ``iterate`` and ``integrate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+
+__all__ = ["Trajectory"]
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """States on the cumulative-learning-rate axis.
+
+    Attributes
+    ----------
+    variables : tuple of Symbol
+        Names of the columns of ``z``.
+    t : ndarray, shape (n + 1,)
+        Cumulative learning rate ``t_n = tau_0 + ... + tau_{n-1}``, starting at 0
+        (for an ODE solution: the time).
+    z : ndarray, shape (n + 1, d)
+        The states, read-only.
+    diverged_at : int or None
+        For ``iterate(..., on_divergence="stop")``: index of the first iterate that
+        left the finite floats (``z`` stops just before it).
+    dense : callable or None
+        For ``integrate``: the dense output, ``dense(t) -> ndarray (d,) or (d, len(t))``.
+    label : str
+        A description used in plot legends.
+    """
+
+    variables: tuple[sp.Symbol, ...]
+    t: np.ndarray
+    z: np.ndarray
+    diverged_at: int | None = None
+    dense: Any = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        _readonly(self.t)
+        _readonly(self.z)
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last state, shape (d,)."""
+        return self.z[-1]
+
+    def _column(self, variable: Any) -> int:
+        for i, v in enumerate(self.variables):
+            if variable == v or (isinstance(variable, str) and variable == v.name):
+                return i
+        names = ", ".join(v.name for v in self.variables)
+        raise InputError(f"unknown variable {variable!r}; this trajectory has {names}")
+
+    def __getitem__(self, variable: Any) -> np.ndarray:
+        """The column of one variable (a Symbol or its name), shape (n + 1,)."""
+        return self.z[:, self._column(variable)]
+
+    def __repr__(self) -> str:
+        extra = f", diverged_at={self.diverged_at}" if self.diverged_at is not None else ""
+        names = ", ".join(v.name for v in self.variables)
+        return (
+            f"Trajectory({self.label + ', ' if self.label else ''}{len(self)} states of "
+            f"({names}), t in [{self.t[0]:.6g}, {self.t[-1]:.6g}]{extra})"
+        )
+
+    def plot(self, ax: Any = None, *, variables: Any = None, **kwargs: Any) -> Any:
+        """Plot variables against the cumulative learning rate; returns the axes."""
+        from ..plotting import resolve_ax
+
+        ax = resolve_ax(ax)
+        chosen = self.variables if variables is None else variables
+        for v in chosen:
+            i = self._column(v)
+            name = self.variables[i].name
+            label = f"{self.label}: {name}" if self.label else name
+            ax.plot(self.t, self.z[:, i], label=label, **kwargs)
+        ax.set_xlabel("cumulative learning rate $t$")
+        ax.legend()
+        return ax
+
+    def plot_phase(self, x: Any, y: Any, ax: Any = None, **kwargs: Any) -> Any:
+        """Plot the orbit in the plane of two variables; returns the axes."""
+        from ..plotting import resolve_ax
+
+        ax = resolve_ax(ax)
+        i, j = self._column(x), self._column(y)
+        ax.plot(self.z[:, i], self.z[:, j], label=self.label or None, **kwargs)
+        ax.set_xlabel(f"${sp.latex(self.variables[i])}$")
+        ax.set_ylabel(f"${sp.latex(self.variables[j])}$")
+        return ax
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame with a ``t`` column and one column per variable."""
+        from .._optional import import_optional
+
+        pd = import_optional("pandas")
+        data = {"t": self.t, **{v.name: self.z[:, i] for i, v in enumerate(self.variables)}}
+        return pd.DataFrame(data)
