@@ -484,9 +484,11 @@ def simultaneous(
 ) -> Scheme:
     """Jacobi (simultaneous) updates: every block steps from the same old state.
 
-    With ``implicit=True`` each block takes a proximal step in its own variables
-    while the other blocks are held at their old values (the Jacobi reading of
-    Turinici's eqs. (8)-(9)).
+    With ``implicit=True`` all blocks take one joint proximal (implicit Euler) step,
+    ``z+ = z + tau R F(z+)`` with ``R`` the block rates: the proximal point method for
+    games. (Holding the other blocks at their old values instead would make the
+    step explicit on bilinear games, where a player's gradient ignores its own
+    variables.)
 
     Examples
     --------
@@ -508,15 +510,16 @@ def simultaneous(
         )
         stage: Stage = ExplicitStage(targets=variables, values=values, label="all blocks")
         return Scheme(variables=variables, stages=(stage,), step=step, name=name)
-    unknowns: list[sp.Symbol] = []
-    residual: list[sp.Expr] = []
-    for (vs, fs), r in zip(parsed, rate):
-        ws = tuple(sp.Dummy(f"{v.name}_new") for v in vs)
-        sub = dict(zip(vs, ws))
-        unknowns.extend(ws)
-        residual.extend(w - v - r * step * f.xreplace(sub) for v, w, f in zip(vs, ws, fs))
+    unknowns = tuple(sp.Dummy(f"{v.name}_new") for v in variables)
+    sub = dict(zip(variables, unknowns))
+    rate_of = [r for (vs, _), r in zip(parsed, rate) for _ in vs]
+    fields = [f for _, fs in parsed for f in fs]
+    residual = [
+        w - v - r * step * f.xreplace(sub)
+        for v, w, r, f in zip(variables, unknowns, rate_of, fields)
+    ]
     stage = ImplicitStage(
-        targets=variables, unknowns=tuple(unknowns), residual=tuple(residual), label="all blocks"
+        targets=variables, unknowns=unknowns, residual=tuple(residual), label="all blocks"
     )
     return Scheme(variables=variables, stages=(stage,), step=step, name=name)
 
@@ -583,7 +586,8 @@ def game(
     x, y : Symbol or sequence of Symbol
         The two players' parameters.
     order : {"x-first", "y-first", "simultaneous"}
-        Who moves first; "simultaneous" moves both from the old state.
+        Who moves first; "simultaneous" moves both from the old state (with
+        ``implicit=True``, one joint proximal step: the proximal point method).
     implicit : bool
         Proximal steps (default, as in the paper); ``False`` gives explicit gradient steps.
     rates, repeats : sequence, optional
