@@ -1,0 +1,98 @@
+"""Engine selection for the particle models: ``"auto" | "numpy" | "numba"``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .._optional import has_module, import_optional
+from ..errors import InputError
+
+ENGINES = ("auto", "numpy", "numba")
+DTYPES = ("float64", "float32")
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+def resolve_engine(engine: str) -> str:
+    """``"numpy"`` or ``"numba"`` for a requested engine name.
+
+    ``"auto"`` picks numba when it is installed and falls back to numpy;
+    ``"numba"`` without numba raises :class:`~limitdyn.errors.OptionalDependencyError`.
+
+    Examples
+    --------
+    >>> resolve_engine("numpy")
+    'numpy'
+    >>> resolve_engine("cuda")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: unknown engine 'cuda'; valid engines: auto, numpy, numba
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "numba" if has_module("numba") else "numpy"
+    if engine == "numba":
+        import_optional("numba")
+    return engine
+
+
+def resolve_dtype(dtype: Any) -> np.dtype:
+    """float64 or float32, named or as a numpy dtype."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as exc:
+        raise InputError(f"unknown dtype {dtype!r}; valid dtypes: {', '.join(DTYPES)}") from exc
+    if resolved.name not in DTYPES:
+        raise InputError(f"unknown dtype {dtype!r}; valid dtypes: {', '.join(DTYPES)}")
+    return resolved
+
+
+def activation_code(name: str) -> int:
+    """Integer code of an activation name understood by the kernels."""
+    if name not in ACTIVATIONS:
+        raise InputError(
+            f"unknown activation {name!r}; valid activations: {', '.join(ACTIVATIONS)}"
+        )
+    return ACTIVATIONS.index(name)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The kernels of one engine, with its name and thread count."""
+
+    name: str
+    module: ModuleType
+    threads: int | None = None
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.module, item)
+
+    def call(self, func: str, *args: Any) -> Any:
+        """Call kernel ``func`` with the engine's thread count in force."""
+        kernel = getattr(self.module, func)
+        if self.name == "numba" and self.threads is not None:
+            import numba
+
+            previous = numba.get_num_threads()
+            numba.set_num_threads(min(self.threads, numba.config.NUMBA_NUM_THREADS))
+            try:
+                return kernel(*args)
+            finally:
+                numba.set_num_threads(previous)
+        return kernel(*args)
+
+
+def get_engine(engine: str, *, threads: int | None = None) -> Engine:
+    """The kernels for ``engine`` (numba imported here, never at package import)."""
+    name = resolve_engine(engine)
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise InputError(f"threads must be a positive integer or None, got {threads!r}")
+    if name == "numba":
+        from . import _kernels as module
+    else:
+        from . import _numpy_engine as module
+    return Engine(name=name, module=module, threads=threads)

@@ -1,0 +1,571 @@
+"""Fused particle kernels in numba-compatible numpy (plain loops over arrays).
+
+This module is imported only when the numba engine (or a test) asks for it: it
+imports numba at the top when numba is installed and jits every function with
+``numba.njit(cache=True, fastmath=False)``; without numba the same functions run
+as plain Python (correct but slow; the numpy engine in ``_numpy_engine.py`` is the
+vectorised reference formulation of the same mathematics).
+
+Layouts (structure of arrays, particles contiguous so loops vectorise):
+
+- generator parameters ``P`` : ``(K, L + 2, N)`` with ``P[k, 0] = a``,
+  ``P[k, 1:L+1] = b``, ``P[k, L+1] = c`` for the unit ``a / (1 + exp(-(b.z + c)))``;
+- critic parameters ``W`` : ``(K + 2, M)`` with ``W[0] = alpha``, ``W[1:K+1] = beta``,
+  ``W[K+1] = gamma``;
+- batches are stored feature-major: latent ``Z`` : ``(L, m)``, points ``X`` : ``(K, m)``.
+
+Performance notes (see ``shared/PERFORMANCE.md``): the sigmoid uses a branch-free
+``exp`` built from integer bit manipulation on the exponent (range reduction plus a
+degree-13 polynomial, relative error below 4e-16), which vectorises where
+``np.exp`` compiles to a scalar libm call; every loop that vectorises lives in its
+own small helper; the backward pass recomputes the activations instead of storing
+``batch x N x K`` intermediates; threads reduce into private buffers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:  # pragma: no cover - exercised in both configurations by the test suite
+    import numba as _numba
+    from llvmlite import ir as _ir
+    from numba import types as _types
+    from numba.extending import intrinsic as _intrinsic
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    _numba = None
+    HAVE_NUMBA = False
+
+__all__ = [
+    "ACT_CODES",
+    "HAVE_NUMBA",
+    "act_block",
+    "critic_grad",
+    "critic_input_grad",
+    "fast_exp",
+    "fast_exp_array",
+    "gen_backward",
+    "gen_forward",
+    "regression_block",
+    "wgan_block",
+]
+
+#: activation name -> integer code understood by the kernels
+ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2}
+
+# block sizes (rows of the batch, particles) of the parallel tasks
+ROW_BLOCK = 64
+PARTICLE_BLOCK = 256
+
+
+def _jit(*, parallel: bool = False) -> Any:
+    if HAVE_NUMBA:
+        return _numba.njit(cache=True, fastmath=False, parallel=parallel, error_model="numpy")
+
+    def identity(func: Any) -> Any:
+        return func
+
+    return identity
+
+
+if HAVE_NUMBA:
+    prange = _numba.prange
+
+    @_intrinsic
+    def _f64_bits(typingctx: Any, x: Any) -> Any:
+        """Reinterpret the bits of a float64 as an int64 (an LLVM bitcast)."""
+        if x != _types.float64:
+            return None
+        sig = _types.int64(_types.float64)
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.bitcast(args[0], _ir.IntType(64))
+
+        return sig, codegen
+
+    @_intrinsic
+    def _bits_f64(typingctx: Any, x: Any) -> Any:
+        """Reinterpret the bits of an int64 as a float64 (an LLVM bitcast)."""
+        if x != _types.int64:
+            return None
+        sig = _types.float64(_types.int64)
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.bitcast(args[0], _ir.DoubleType())
+
+        return sig, codegen
+
+else:  # pragma: no cover
+    prange = range
+
+    def _f64_bits(x: float) -> int:
+        return int(np.array(x, dtype=np.float64).view(np.int64))
+
+    def _bits_f64(x: int) -> float:
+        return float(np.array(x, dtype=np.int64).view(np.float64))
+
+
+# ---------------------------------------------------------------------------
+# exp: Cody-Waite range reduction x = k ln2 + r, |r| <= ln2/2, Taylor to degree 13
+# (truncation below 4e-18), scaling by 2**k built from the exponent bits in two
+# halves so that subnormal results and overflow come out right.
+# ---------------------------------------------------------------------------
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_MAGIC = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
+_TWO52 = 4503599627370496.0  # 2**52
+_C3 = 1.0 / 6.0
+_C4 = 1.0 / 24.0
+_C5 = 1.0 / 120.0
+_C6 = 1.0 / 720.0
+_C7 = 1.0 / 5040.0
+_C8 = 1.0 / 40320.0
+_C9 = 1.0 / 362880.0
+_C10 = 1.0 / 3628800.0
+_C11 = 1.0 / 39916800.0
+_C12 = 1.0 / 479001600.0
+_C13 = 1.0 / 6227020800.0
+
+
+@_jit()
+def fast_exp(x: float) -> float:
+    """``exp(x)`` in float64, branch-free, relative error below 4e-16.
+
+    Saturates like ``np.exp``: ``inf`` above 709.78, ``0`` below -745.13, subnormal
+    results in between; ``nan`` stays ``nan``.
+    """
+    xc = x
+    if xc > 1000.0:
+        xc = 1000.0
+    if xc < -1000.0:
+        xc = -1000.0
+    if not (xc == xc):
+        xc = 0.0
+    t = xc * _LOG2E + _MAGIC
+    kf = t - _MAGIC
+    r = (xc - kf * _LN2_HI) - kf * _LN2_LO
+    # exp(r) = 1 + (r + r**2 h(r)), h evaluated by Estrin's scheme (a dependency
+    # chain 11 operations deep instead of 26 for Horner), the leading 1 added last
+    r2 = r * r
+    r4 = r2 * r2
+    b0 = (0.5 + _C3 * r) + (_C4 + _C5 * r) * r2
+    b1 = (_C6 + _C7 * r) + (_C8 + _C9 * r) * r2
+    b2 = (_C10 + _C11 * r) + (_C12 + _C13 * r) * r2
+    h = b0 + (b1 + b2 * r4) * r4
+    p = 1.0 + (r + r2 * h)
+    k1 = np.floor(kf * 0.5)
+    k2 = kf - k1
+    e1 = _f64_bits(k1 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
+    e2 = _f64_bits(k2 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
+    y = p * _bits_f64(e1 << 52) * _bits_f64(e2 << 52)
+    return y if x == x else x
+
+
+@_jit()
+def fast_exp_array(x: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = fast_exp(x[i])`` over 1-D arrays (the loop that vectorises)."""
+    for i in range(x.shape[0]):
+        out[i] = fast_exp(x[i])
+
+
+@_jit()
+def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -> None:
+    """Activation values ``s`` and derivatives ``ds`` of ``u[:n]``.
+
+    ``kind``: 0 sigmoid (``ds = s * s * exp(-u)``, which has no cancellation where
+    the unit saturates), 1 tanh, 2 ReLU (derivative 0 at 0).
+    """
+    if kind == 0:
+        for i in range(n):
+            x = -u[i]
+            if x > 708.0:
+                x = 708.0
+            e = fast_exp(x)
+            si = 1.0 / (1.0 + e)
+            s[i] = si
+            ds[i] = si * si * e
+    elif kind == 1:
+        for i in range(n):
+            t = np.tanh(u[i])
+            s[i] = t
+            ds[i] = 1.0 - t * t
+    else:
+        for i in range(n):
+            v = u[i]
+            s[i] = v if v > 0.0 else 0.0
+            ds[i] = 1.0 if v > 0.0 else 0.0
+
+
+@_jit()
+def _act_values(u: np.ndarray, s: np.ndarray, n: int, kind: int) -> None:
+    if kind == 0:
+        for i in range(n):
+            x = -u[i]
+            if x > 708.0:
+                x = 708.0
+            s[i] = 1.0 / (1.0 + fast_exp(x))
+    elif kind == 1:
+        for i in range(n):
+            s[i] = np.tanh(u[i])
+    else:
+        for i in range(n):
+            v = u[i]
+            s[i] = v if v > 0.0 else 0.0
+
+
+# --------------------------------------------------------------------------- helpers
+@_jit()
+def _fill(u: np.ndarray, value: float, n: int) -> None:
+    for i in range(n):
+        u[i] = value
+
+
+@_jit()
+def _axpy_row(u: np.ndarray, a: float, x: np.ndarray, off: int, n: int) -> None:
+    """``u[:n] += a * x[off:off+n]``."""
+    for i in range(n):
+        u[i] += a * x[off + i]
+
+
+@_jit()
+def _copy_row(u: np.ndarray, x: np.ndarray, off: int, n: int) -> None:
+    for i in range(n):
+        u[i] = x[off + i]
+
+
+@_jit()
+def _mul_acc(acc: np.ndarray, a: float, s: np.ndarray, n: int) -> None:
+    """``acc[:n] += a * s[:n]``."""
+    for i in range(n):
+        acc[i] += a * s[i]
+
+
+@_jit()
+def _scaled_prod(t: np.ndarray, w: float, x: np.ndarray, off: int, ds: np.ndarray, n: int) -> None:
+    """``t[:n] = w * x[off:off+n] * ds[:n]``."""
+    for i in range(n):
+        t[i] = w * x[off + i] * ds[i]
+
+
+@_jit()
+def _acc_row(g: np.ndarray, off: int, a: float, t: np.ndarray, n: int) -> None:
+    """``g[off:off+n] += a * t[:n]``."""
+    for i in range(n):
+        g[off + i] += a * t[i]
+
+
+# --------------------------------------------------------------------------- kernels
+@_jit(parallel=True)
+def gen_forward(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray) -> None:
+    """Generator outputs ``out[k, r] = (1/N) sum_i a_ik act(b_ik . z_r + c_ik)``.
+
+    Shapes: ``P (K, L+2, N)``, ``Z (L, m)``, ``out (K, m)``. Parallel over (k, row
+    block); the inner loops run over the rows of the block (vectorised).
+    """
+    K = P.shape[0]
+    L = P.shape[1] - 2
+    N = P.shape[2]
+    m = Z.shape[1]
+    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    for task in prange(K * nrb):
+        k = task // nrb
+        r0 = (task % nrb) * ROW_BLOCK
+        n = min(ROW_BLOCK, m - r0)
+        u = np.empty(ROW_BLOCK, dtype=P.dtype)
+        s = np.empty(ROW_BLOCK, dtype=P.dtype)
+        acc = np.zeros(ROW_BLOCK, dtype=P.dtype)
+        for i in range(N):
+            _fill(u, P[k, L + 1, i], n)
+            for ell in range(L):
+                _axpy_row(u, P[k, 1 + ell, i], Z[ell], r0, n)
+            _act_values(u, s, n, kind)
+            _mul_acc(acc, P[k, 0, i], s, n)
+        for r in range(n):
+            out[k, r0 + r] = acc[r] / N
+
+
+@_jit(parallel=True)
+def critic_grad(
+    W: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    wx: float,
+    wg: float,
+    kind: int,
+    grad: np.ndarray,
+) -> None:
+    """Critic velocity ``grad[:, j] = sum_r wx psi(x_r; w_j) + sum_r wg psi(g_r; w_j)``.
+
+    ``psi(y; w) = grad_w [alpha act(beta . y + gamma)]``. Shapes: ``W (K+2, M)``,
+    ``X (K, m)``, ``G (K, m')``, ``grad (K+2, M)``. Parallel over particle blocks;
+    the inner loops run over the particles of the block.
+    """
+    K = W.shape[0] - 2
+    M = W.shape[1]
+    npb = (M + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
+    for task in prange(npb):
+        j0 = task * PARTICLE_BLOCK
+        n = min(PARTICLE_BLOCK, M - j0)
+        v = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+        s = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+        ds = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+        t = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+        gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
+        ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
+        gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
+        for src in range(2):
+            Y = X if src == 0 else G
+            w = wx if src == 0 else wg
+            for r in range(Y.shape[1]):
+                _copy_row(v, W[K + 1], j0, n)
+                for k in range(K):
+                    _axpy_row(v, Y[k, r], W[1 + k], j0, n)
+                act_block(v, s, ds, n, kind)
+                _mul_acc(gal, w, s, n)
+                _scaled_prod(t, w, W[0], j0, ds, n)
+                _mul_acc(ggam, 1.0, t, n)
+                for k in range(K):
+                    _mul_acc(gbet[k], Y[k, r], t, n)
+        for jj in range(n):
+            grad[0, j0 + jj] = gal[jj]
+            grad[K + 1, j0 + jj] = ggam[jj]
+        for k in range(K):
+            for jj in range(n):
+                grad[1 + k, j0 + jj] = gbet[k, jj]
+
+
+@_jit(parallel=True)
+def critic_input_grad(W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray) -> None:
+    """Critic values ``F[r] = f(y_r)`` and input gradients ``E[:, r] = grad f(y_r)``.
+
+    ``f(y) = (1/M) sum_j alpha_j act(beta_j . y + gamma_j)``. Shapes: ``W (K+2, M)``,
+    ``Y (K, m)``, ``E (K, m)``, ``F (m,)``. Parallel over row blocks.
+    """
+    K = W.shape[0] - 2
+    M = W.shape[1]
+    m = Y.shape[1]
+    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    for task in prange(nrb):
+        r0 = task * ROW_BLOCK
+        n = min(ROW_BLOCK, m - r0)
+        v = np.empty(ROW_BLOCK, dtype=W.dtype)
+        s = np.empty(ROW_BLOCK, dtype=W.dtype)
+        ds = np.empty(ROW_BLOCK, dtype=W.dtype)
+        fv = np.zeros(ROW_BLOCK, dtype=W.dtype)
+        ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
+        for j in range(M):
+            _fill(v, W[K + 1, j], n)
+            for k in range(K):
+                _axpy_row(v, W[1 + k, j], Y[k], r0, n)
+            act_block(v, s, ds, n, kind)
+            alpha = W[0, j]
+            _mul_acc(fv, alpha, s, n)
+            for k in range(K):
+                _mul_acc(ev[k], alpha * W[1 + k, j], ds, n)
+        for r in range(n):
+            F[r0 + r] = fv[r] / M
+        for k in range(K):
+            for r in range(n):
+                E[k, r0 + r] = ev[k, r] / M
+
+
+@_jit(parallel=True)
+def gen_backward(P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: np.ndarray) -> None:
+    """Generator velocity ``grad[k, :, i] = (1/m) sum_r E[k, r] grad_theta[a act(b.z_r + c)]``.
+
+    With ``E`` the gradient of the objective with respect to the outputs ``g(z_r)``
+    this is ``N`` times the gradient of the objective with respect to particle ``i``.
+    Shapes: ``P (K, L+2, N)``, ``Z (L, m)``, ``E (K, m)``, ``grad (K, L+2, N)``.
+    Parallel over (k, particle block); activations are recomputed, never stored.
+    """
+    K = P.shape[0]
+    L = P.shape[1] - 2
+    N = P.shape[2]
+    m = Z.shape[1]
+    npb = (N + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
+    for task in prange(K * npb):
+        k = task // npb
+        i0 = (task % npb) * PARTICLE_BLOCK
+        n = min(PARTICLE_BLOCK, N - i0)
+        u = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+        s = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+        ds = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+        t = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+        ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
+        gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
+        gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
+        for r in range(m):
+            e = E[k, r]
+            _copy_row(u, P[k, L + 1], i0, n)
+            for ell in range(L):
+                _axpy_row(u, Z[ell, r], P[k, 1 + ell], i0, n)
+            act_block(u, s, ds, n, kind)
+            _mul_acc(ga, e, s, n)
+            _scaled_prod(t, e, P[k, 0], i0, ds, n)
+            _mul_acc(gc, 1.0, t, n)
+            for ell in range(L):
+                _mul_acc(gb[ell], Z[ell, r], t, n)
+        for ii in range(n):
+            grad[k, 0, i0 + ii] = ga[ii] / m
+            grad[k, L + 1, i0 + ii] = gc[ii] / m
+        for ell in range(L):
+            for ii in range(n):
+                grad[k, 1 + ell, i0 + ii] = gb[ell, ii] / m
+
+
+# --------------------------------------------------------------------------- updates
+@_jit()
+def _update(
+    x: np.ndarray,
+    g: np.ndarray,
+    ms: np.ndarray,
+    eta: float,
+    gscale: float,
+    rms: bool,
+    rho: float,
+    eps: float,
+    clip: float,
+) -> None:
+    """In place on flat arrays: ``x += eta * dir(gscale * g)``, then clip to ``[-clip, clip]``.
+
+    ``dir`` is the identity (SGD) or RMSProp's ``g / (sqrt(ms) + eps)`` with
+    ``ms = rho ms + (1 - rho) g**2``. ``clip <= 0`` means no projection.
+    """
+    n = x.shape[0]
+    if rms:
+        for i in range(n):
+            gi = gscale * g[i]
+            mi = rho * ms[i] + (1.0 - rho) * gi * gi
+            ms[i] = mi
+            x[i] += eta * (gi / (np.sqrt(mi) + eps))
+    else:
+        for i in range(n):
+            x[i] += eta * (gscale * g[i])
+    if clip > 0.0:
+        for i in range(n):
+            xi = x[i]
+            if xi > clip:
+                xi = clip
+            if xi < -clip:
+                xi = -clip
+            x[i] = xi
+
+
+@_jit()
+def _all_finite(x: np.ndarray) -> bool:
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc += x[i] * 0.0
+    return acc == 0.0
+
+
+@_jit()
+def wgan_block(
+    P: np.ndarray,
+    W: np.ndarray,
+    msP: np.ndarray,
+    msW: np.ndarray,
+    Zc: np.ndarray,
+    Xc: np.ndarray,
+    Zg: np.ndarray,
+    kind: int,
+    eta_g: float,
+    eta_c: float,
+    gscale_g: float,
+    gscale_c: float,
+    rms: bool,
+    rho: float,
+    eps: float,
+    clip: float,
+    loss_c: np.ndarray,
+    loss_g: np.ndarray,
+) -> int:
+    """Run ``Zg.shape[0]`` WGAN steps in place; return the index of the first step
+    after which the state is not finite, or -1.
+
+    Shapes: ``Zc (S, n_critic, L, m)``, ``Xc (S, n_critic, K, m)``, ``Zg (S, L, m)``;
+    ``loss_c[s]`` receives the critic's batch estimate ``E f(x) - E f(g(z))`` of the
+    last critic substep, ``loss_g[s]`` the generator's ``E f(g(z))``.
+    """
+    K = P.shape[0]
+    M = W.shape[1]
+    S = Zg.shape[0]
+    n_critic = Zc.shape[1]
+    m = Zg.shape[2]
+    mc = Zc.shape[3]
+    G = np.empty((K, mc), dtype=P.dtype)
+    Gg = np.empty((K, m), dtype=P.dtype)
+    E = np.empty((K, m), dtype=P.dtype)
+    F = np.empty(m, dtype=P.dtype)
+    GW = np.empty_like(W)
+    GP = np.empty_like(P)
+    Pf = P.reshape(P.size)
+    Wf = W.reshape(W.size)
+    GPf = GP.reshape(GP.size)
+    GWf = GW.reshape(GW.size)
+    msPf = msP.reshape(msP.size)
+    msWf = msW.reshape(msW.size)
+    for st in range(S):
+        for c in range(n_critic):
+            gen_forward(P, Zc[st, c], kind, G)
+            critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+            d = 0.0
+            for j in range(M):
+                d += W[0, j] * GW[0, j]
+            loss_c[st] = d / M
+            _update(Wf, GWf, msWf, eta_c, gscale_c, rms, rho, eps, clip)
+        gen_forward(P, Zg[st], kind, Gg)
+        critic_input_grad(W, Gg, kind, E, F)
+        fm = 0.0
+        for r in range(m):
+            fm += F[r]
+        loss_g[st] = fm / m
+        gen_backward(P, Zg[st], E, kind, GP)
+        _update(Pf, GPf, msPf, eta_g, gscale_g, rms, rho, eps, -1.0)
+        if not (_all_finite(Pf) and _all_finite(Wf)):
+            return st
+    return -1
+
+
+@_jit()
+def regression_block(
+    P: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    kind: int,
+    eta: float,
+    loss: np.ndarray,
+) -> int:
+    """Run ``X.shape[0]`` SGD steps of the two-layer regression in place.
+
+    Shapes: ``X (S, L, m)`` inputs, ``Y (S, K, m)`` teacher outputs; ``loss[s]``
+    receives the batch energy ``(1/2m) sum_r |g(x_r) - y_r|^2`` before step ``s``.
+    Returns the index of the first step after which the state is not finite, or -1.
+    """
+    K = P.shape[0]
+    S = X.shape[0]
+    m = X.shape[2]
+    G = np.empty((K, m), dtype=P.dtype)
+    E = np.empty((K, m), dtype=P.dtype)
+    GP = np.empty_like(P)
+    Pf = P.reshape(P.size)
+    GPf = GP.reshape(GP.size)
+    for st in range(S):
+        gen_forward(P, X[st], kind, G)
+        e2 = 0.0
+        for k in range(K):
+            for r in range(m):
+                ekr = G[k, r] - Y[st, k, r]
+                E[k, r] = ekr
+                e2 += ekr * ekr
+        loss[st] = 0.5 * e2 / m
+        gen_backward(P, X[st], E, kind, GP)
+        for i in range(Pf.shape[0]):
+            Pf[i] -= eta * GPf[i]
+        if not _all_finite(Pf):
+            return st
+    return -1
