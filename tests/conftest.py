@@ -1,0 +1,30 @@
+"""Shared test configuration: hypothesis profiles and the engine fixture."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import pytest
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """Run a test once per iteration engine (numba skipped when missing)."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    return str(request.param)

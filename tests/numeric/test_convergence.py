@@ -1,0 +1,111 @@
+"""Measured orders, Turinici's Lemma 1 and the refinement criterion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import limitdyn as ld
+from limitdyn.errors import InputError
+
+x, y = sp.symbols("x y")
+#: a nonlinear 2-D field with a bounded, non-trivial orbit from (1, 0)
+FIELD = [y - x**3 / 3, -x - y / 5 + sp.sin(x) / 2]
+TAUS = 0.05 / 2.0 ** np.arange(6)
+
+
+def test_explicit_euler_is_first_order() -> None:
+    study = ld.convergence_study(
+        ld.explicit(FIELD, [x, y]), [1.0, 0.0], t_end=4.0, taus=TAUS, progress=False
+    )
+    assert study.order == pytest.approx(1.0, abs=0.05)
+    assert np.all(np.diff(study.errors) < 0)
+
+
+def test_heun_from_map_is_second_order() -> None:
+    t = ld.tau
+    f = sp.Matrix(FIELD)
+    k1 = f
+    k2 = f.subs({x: x + t * k1[0], y: y + t * k1[1]}, simultaneous=True)
+    heun = ld.from_map({x: x + t / 2 * (k1[0] + k2[0]), y: y + t / 2 * (k1[1] + k2[1])})
+    study = ld.convergence_study(heun, [1.0, 0.0], t_end=4.0, taus=TAUS, progress=False)
+    assert study.order == pytest.approx(2.0, abs=0.10)
+
+
+def test_alternating_gda_on_bilinear_game_is_first_order() -> None:
+    scheme = ld.game(x * y, -x * y, x, y, order="x-first", implicit=False)
+    study = ld.convergence_study(scheme, [1.0, 0.5], t_end=5.0, taus=TAUS, progress=False)
+    assert study.order == pytest.approx(1.0, abs=0.05)
+
+
+def test_implicit_euler_is_first_order_final_norm() -> None:
+    study = ld.convergence_study(
+        ld.implicit(FIELD, [x, y]), [1.0, 0.0], t_end=4.0, taus=TAUS, norm="final", progress=False
+    )
+    assert study.order == pytest.approx(1.0, abs=0.05)
+
+
+def test_order_fit_accepts_arbitrary_ratios() -> None:
+    taus = np.array([0.05, 0.031, 0.013, 0.0072, 0.0021])
+    study = ld.convergence_study(
+        ld.explicit(FIELD, [x, y]), [1.0, 0.0], t_end=3.0, taus=taus, progress=False
+    )
+    assert study.order == pytest.approx(1.0, abs=0.05)
+    assert np.allclose(study.local_orders, 1.0, atol=0.1)
+
+
+def test_turinici_lemma1_explicit_implicit_distance_halves() -> None:
+    """Turinici, Appendix Lemma 1: explicit and implicit iterates stay within C tau on [0, T],
+    so their distance at fixed T halves when tau halves."""
+    explicit = ld.explicit(FIELD, [x, y])
+    implicit = ld.implicit(FIELD, [x, y])
+    dist = []
+    for h in 0.04 / 2.0 ** np.arange(4):
+        a = ld.iterate(explicit, [1.0, 0.0], tau=float(h), t_end=3.0).final
+        b = ld.iterate(implicit, [1.0, 0.0], tau=float(h), t_end=3.0).final
+        dist.append(np.linalg.norm(a - b))
+    ratios = np.array(dist[:-1]) / np.array(dist[1:])
+    assert np.allclose(ratios, 2.0, atol=0.2)
+
+
+def test_refinement_check_without_limit() -> None:
+    check = ld.refinement_check(
+        ld.explicit(FIELD, [x, y]), [1.0, 0.0], t_end=3.0, tau=0.02, levels=4
+    )
+    assert check.converged
+    assert np.allclose(check.ratios, 2.0, atol=0.15)
+    assert check.order == pytest.approx(1.0, abs=0.05)
+
+
+def test_refinement_check_flags_unconverged_curve() -> None:
+    """At a huge step the curves still move by more than the tolerance."""
+    check = ld.refinement_check(
+        ld.explicit(FIELD, [x, y]), [1.0, 0.0], t_end=3.0, tau=0.5, levels=2, tolerance=1e-3
+    )
+    assert not check.converged
+
+
+def test_unknown_norm_and_reference_list_valid_ones() -> None:
+    s = ld.explicit(FIELD, [x, y])
+    with pytest.raises(InputError, match="valid norms: max, final"):
+        ld.convergence_study(s, [1.0, 0.0], t_end=1.0, taus=TAUS, norm="l2")
+    with pytest.raises(InputError, match="valid: 'limit'"):
+        ld.convergence_study(s, [1.0, 0.0], t_end=1.0, taus=TAUS, reference="exact")
+    with pytest.raises(InputError, match="integer multiple"):
+        ld.refinement_check(s, [1.0, 0.0], t_end=1.0, tau=0.3)
+
+
+def test_study_reports_table_and_plot() -> None:
+    study = ld.convergence_study(
+        ld.explicit(FIELD, [x, y]), [1.0, 0.0], t_end=1.0, taus=TAUS[:3], progress=False
+    )
+    assert "fitted order" in study.table() and len(study.table().splitlines()) == 5
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    study.plot(ax=ax)
+    xs, ys = ax.lines[0].get_data()
+    np.testing.assert_allclose(xs, study.taus)
+    np.testing.assert_allclose(ys, study.errors)
+    plt.close(fig)

@@ -1,0 +1,147 @@
+"""Iteration: engines agree, schedules, divergence and Newton failures are reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import limitdyn as ld
+from limitdyn.errors import DivergenceError, InputError, OptionalDependencyError, SolverError
+
+x, y, xr, a = sp.symbols("x y x_r a")
+
+
+def test_explicit_euler_on_linear_decay_is_geometric(engine: str) -> None:
+    """x+ = (1 - a tau) x exactly."""
+    traj = ld.iterate(
+        ld.explicit([-a * x], [x]), [2.0], tau=0.1, steps=50, params={a: 3.0}, engine=engine
+    )
+    np.testing.assert_allclose(traj["x"], 2.0 * 0.7 ** np.arange(51), rtol=1e-13)
+    np.testing.assert_allclose(traj.t, 0.1 * np.arange(51), rtol=1e-13, atol=1e-15)
+
+
+def test_implicit_euler_on_linear_decay(engine: str) -> None:
+    """x+ = x / (1 + a tau) exactly, solved by Newton."""
+    traj = ld.iterate(
+        ld.implicit([-a * x], [x]), [1.0], tau=0.25, steps=20, params={"a": 2.0}, engine=engine
+    )
+    np.testing.assert_allclose(traj.z[:, 0], 1.5 ** -np.arange(21.0), rtol=1e-12)
+
+
+def test_engines_agree_on_nonlinear_implicit_game() -> None:
+    pytest.importorskip("numba")
+    s = ld.game(x**2 * y + x**4 / 4, -x * y + y**2 / 2, x, y, implicit=True)
+    runs = [ld.iterate(s, [0.7, -0.3], tau=0.05, steps=200, engine=e).z for e in ("numpy", "numba")]
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-14)
+
+
+def test_implicit_step_solves_its_equation(engine: str) -> None:
+    """Each implicit iterate satisfies x+ = x + tau F(x+) to round-off."""
+    field = [-(x**3) + sp.sin(y), -y + x]
+    traj = ld.iterate(ld.implicit(field, [x, y]), [1.2, -0.4], tau=0.3, steps=30, engine=engine)
+    f = sp.lambdify([x, y], field)
+    for prev, new in zip(traj.z[:-1], traj.z[1:]):
+        np.testing.assert_allclose(new, prev + 0.3 * np.array(f(*new)), rtol=0, atol=1e-12)
+
+
+def test_schedule_sets_cumulative_time() -> None:
+    hs = [0.1, 0.2, 0.05, 0.4]
+    traj = ld.iterate(ld.explicit([-x], [x]), [1.0], schedule=hs)
+    np.testing.assert_allclose(traj.t, np.concatenate([[0], np.cumsum(hs)]))
+    np.testing.assert_allclose(traj.z[:, 0], np.concatenate([[1], np.cumprod(1 - np.array(hs))]))
+
+
+def test_t_end_not_multiple_of_tau_lands_on_t_end() -> None:
+    traj = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.3, t_end=1.0)
+    assert traj.t[-1] == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(np.diff(traj.t), [0.3, 0.3, 0.3, 0.1])
+
+
+def test_divergence_raises_with_step_and_time(engine: str) -> None:
+    """x+ = x + tau x^2 from x = 1, tau = 1 overflows: x_n = 1, 2, 6, 42, ... ~ 2^(2^n)."""
+    with pytest.raises(DivergenceError) as info:
+        ld.iterate(ld.explicit([x**2], [x]), [1.0], tau=1.0, steps=100, engine=engine)
+    assert info.value.step == 11 and info.value.time == 11.0
+
+
+def test_divergence_stop_returns_finite_prefix(engine: str) -> None:
+    traj = ld.iterate(
+        ld.explicit([x**2], [x]), [1.0], tau=1.0, steps=100, engine=engine, on_divergence="stop"
+    )
+    assert traj.diverged_at == 11 and len(traj) == 11
+    assert np.all(np.isfinite(traj.z))
+    assert traj.z[3, 0] == 42.0
+
+
+def test_implicit_step_without_solution_raises_solver_error(engine: str) -> None:
+    """w = x + tau w^2 has no real root when 4 tau x > 1 (x = 1, tau = 1 at step 0)."""
+    with pytest.raises(SolverError) as info:
+        ld.iterate(ld.implicit([x**2], [x]), [1.0], tau=1.0, steps=5, engine=engine)
+    err = info.value
+    assert err.step == 0 and err.time == 0.0 and err.residual > 0.1
+
+
+def test_solver_error_reports_later_step(engine: str) -> None:
+    """With tau = 0.2 the root exists while x <= 1.25: x_1 ~ 1.38 makes step 1 fail."""
+    with pytest.raises(SolverError) as info:
+        ld.iterate(ld.implicit([x**2], [x]), [1.0], tau=0.2, steps=5, engine=engine)
+    assert info.value.step == 1 and info.value.time == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        (
+            {"tau": 0.1, "steps": 3, "params": {"x_r": 1}, "engine": "fortran"},
+            "valid engines: auto, numpy, numba",
+        ),
+        ({"tau": -0.1, "steps": 3}, "tau must be a positive"),
+        ({"tau": 0.1}, "exactly one of steps and t_end"),
+        ({"tau": 0.1, "steps": 3, "t_end": 1.0}, "exactly one of steps and t_end"),
+        ({"schedule": [0.1, 0.0]}, "step 1 has size 0"),
+        ({"tau": 0.1, "steps": 3, "params": {}}, "no value for x_r"),
+        ({"tau": 0.1, "steps": 3, "params": {"x_r": 1, "q": 2}}, "unknown parameter 'q'"),
+        ({"tau": 0.1, "steps": 3, "params": {"x_r": 1}, "on_divergence": "warn"}, "valid values"),
+    ],
+)
+def test_bad_arguments(kwargs, fragment: str) -> None:
+    s = ld.explicit([xr - x, y], [x, y])
+    with pytest.raises(InputError, match=fragment):
+        ld.iterate(s, [0.0, 1.0], **kwargs)
+
+
+def test_bad_initial_state() -> None:
+    s = ld.explicit([-x, -y], [x, y])
+    with pytest.raises(InputError, match="expected 2 values"):
+        ld.iterate(s, [1.0], tau=0.1, steps=1)
+    with pytest.raises(InputError, match="not finite"):
+        ld.iterate(s, [1.0, np.nan], tau=0.1, steps=1)
+    traj = ld.iterate(s, {"y": 2.0, x: 1.0}, tau=0.5, steps=1)
+    np.testing.assert_allclose(traj.final, [0.5, 1.0])
+
+
+def test_undefined_function_cannot_be_iterated() -> None:
+    E = sp.Function("E")(x)
+    with pytest.raises(ld.SchemeError, match="no numeric value"):
+        ld.iterate(ld.explicit([-sp.diff(E, x)], [x]), [1.0], tau=0.1, steps=1)
+
+
+def test_numba_engine_without_numba_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import limitdyn.numeric._engine as engine_module
+
+    monkeypatch.setattr(engine_module, "has_module", lambda name: False)
+    assert engine_module.resolve_engine("auto") == "numpy"
+
+    def missing(name: str):
+        raise OptionalDependencyError(f"{name} is needed")
+
+    monkeypatch.setattr(engine_module, "import_optional", missing)
+    with pytest.raises(OptionalDependencyError):
+        engine_module.resolve_engine("numba")
+
+
+def test_trajectory_is_read_only() -> None:
+    traj = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.1, steps=2)
+    with pytest.raises(ValueError):
+        traj.z[0, 0] = 3.0

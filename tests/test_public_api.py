@@ -1,0 +1,44 @@
+"""Every public name resolves, and importing limitdyn pulls in no optional dependency."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGES = [
+    "limitdyn",
+    "limitdyn.errors",
+    "limitdyn.symbolic",
+    "limitdyn.numeric",
+    "limitdyn.figures",
+    "limitdyn.plotting",
+]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_name_in_all_exists(name: str) -> None:
+    module = importlib.import_module(name)
+    assert module.__all__, name
+    for attr in module.__all__:
+        assert getattr(module, attr) is not None, f"{name}.{attr}"
+    assert len(set(module.__all__)) == len(module.__all__)
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, limitdyn; "
+        "mods = ('matplotlib', 'numba', 'dask', 'pandas', 'torch'); "
+        "bad = [m for m in mods if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_tau_is_positive_symbol() -> None:
+    import limitdyn as ld
+
+    assert ld.tau.is_positive and ld.tau.name == "tau"
