@@ -339,7 +339,9 @@ def critic_grad(
 
 
 @_jit(parallel=True)
-def critic_input_grad(W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray) -> None:
+def critic_input_grad(
+    W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray
+) -> None:
     """Critic values ``F[r] = f(y_r)`` and input gradients ``E[:, r] = grad f(y_r)``.
 
     ``f(y) = (1/M) sum_j alpha_j act(beta_j . y + gamma_j)``. Shapes: ``W (K+2, M)``,

@@ -64,7 +64,9 @@ def critic_grad(
             grad[1 : K + 1] += (T @ Yc.T).T
 
 
-def critic_input_grad(W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray) -> None:
+def critic_input_grad(
+    W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray
+) -> None:
     """See :func:`limitdyn.particles._kernels.critic_input_grad`."""
     K = W.shape[0] - 2
     M = W.shape[1]

@@ -1,0 +1,43 @@
+"""Mean-field particle engine: WGAN, two-layer regression and the toy GAN.
+
+Delgadino's mean-field reading of WGAN training (REFERENCES.md): N generator and M
+critic particles, time step ``dt = lr / N``, critic time scale ``gamma_c = n_critic N / M``,
+critic projected on ``Q = [-c, c]^(K+2)``. Kernels run on numpy or, when installed,
+numba (``engine="auto" | "numpy" | "numba"``); numba is imported only when a model
+asks for it.
+"""
+
+from ._metrics import ModeCoverage, mode_coverage, sliced_wasserstein, wasserstein, wasserstein_1d
+from ._models import WGAN, TwoLayerRegression
+from ._run import ParticleRun
+from ._targets import (
+    CustomTarget,
+    GaussianMixture,
+    Target,
+    WeightedDiracs,
+    diracs,
+    gaussian_mixture,
+    grid,
+    ring,
+    sampler,
+)
+
+__all__ = [
+    "WGAN",
+    "CustomTarget",
+    "GaussianMixture",
+    "ModeCoverage",
+    "ParticleRun",
+    "Target",
+    "TwoLayerRegression",
+    "WeightedDiracs",
+    "diracs",
+    "gaussian_mixture",
+    "grid",
+    "mode_coverage",
+    "ring",
+    "sampler",
+    "sliced_wasserstein",
+    "wasserstein",
+    "wasserstein_1d",
+]
