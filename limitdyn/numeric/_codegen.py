@@ -67,10 +67,12 @@ def _renaming(
 
 
 def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
-    """Source of ``run(z0, p, hs, out, tol, maxiter, A, b) -> (status, index, residual)``.
+    """Source of ``run(z0, p, hs, stride, out, t, tol, maxiter, A, b) -> (status, index, res)``.
 
-    ``z0`` has shape (d,), ``p`` (n_params,), ``hs`` (n,) the step sizes, ``out``
-    (n + 1, d) receives the iterates; ``A`` (m, m) and ``b`` (m,) are scratch space
+    ``z0`` has shape (d,), ``p`` (n_params,); step ``k`` has size ``hs[k * stride]``
+    (``stride`` 0 for a constant step, 1 for a schedule); ``out`` (n + 1, d) receives
+    the iterates and ``t`` (n + 1,) their cumulative learning rate; ``A`` (m, m) and
+    ``b`` (m,) are scratch space
     for the Newton systems of implicit stages. ``status`` is 0 (done), 1 (an implicit
     stage did not converge at step ``index``) or 2 (iterate ``index`` is not finite).
     With ``guard_exceptions``, Python's float exceptions count as non-finite
@@ -96,11 +98,12 @@ def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
     unpack += [f"    out[0, {i}] = v{i}" for i in range(d)]
     finite = " and ".join(f"math.isfinite(v{i})" for i in range(d))
     store = [f"        out[k + 1, {i}] = v{i}" for i in range(d)]
-    lines = ["def run(z0, p, hs, out, tol, maxiter, A, b):", *unpack, "    n = hs.shape[0]"]
+    lines = ["def run(z0, p, hs, stride, out, t, tol, maxiter, A, b):", *unpack]
+    lines += ["    n = out.shape[0] - 1", "    t[0] = 0.0"]
     lines.append("    for k in range(n):")
     if guard_exceptions:
         lines.append("        try:")
-    lines.append(f"{ind}h = float(hs[k])")
+    lines.append(f"{ind}h = float(hs[k * stride])")
     lines += body
     if guard_exceptions:
         lines += [
@@ -108,6 +111,7 @@ def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
             "            return 2, k + 1, 0.0",
         ]
     lines += store
+    lines.append("        t[k + 1] = t[k] + h")
     lines += [f"        if not ({finite}):", "            return 2, k + 1, 0.0"]
     lines.append("    return 0, n, 0.0")
     return "\n".join(lines) + "\n"

@@ -83,11 +83,17 @@ def positive_float(value: Any, name: str) -> float:
     return x
 
 
-def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> np.ndarray:
+def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> tuple[np.ndarray, int, int]:
     """The step sizes of a run from exactly one way of giving them.
 
     ``schedule`` alone; or ``tau`` with ``steps``; or ``tau`` with ``t_end`` (the last
     step is shortened to land on ``t_end`` when ``t_end / tau`` is not an integer).
+
+    Returns
+    -------
+    (hs, stride, n)
+        Step ``k`` of the ``n`` steps has size ``hs[k * stride]``: a constant step is
+        stored once (``stride = 0``) rather than ``n`` times.
     """
     if schedule is not None:
         if tau is not None or steps is not None or t_end is not None:
@@ -103,7 +109,7 @@ def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> np.ndarray
             raise InputError(
                 f"schedule: step {bad[0]} has size {hs[bad[0]]}; sizes must be positive"
             )
-        return hs.copy()
+        return hs.copy(), 1, int(hs.size)
     if tau is None:
         raise InputError("give tau (with steps or t_end) or a schedule")
     h = positive_float(tau, "tau")
@@ -112,13 +118,13 @@ def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> np.ndarray
     if steps is not None:
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
             raise InputError(f"steps must be a non-negative integer, got {steps!r}")
-        return np.full(int(steps), h)
+        return np.array([h]), 0, int(steps)
     end = positive_float(t_end, "t_end")
     ratio = end / h
     n = round(ratio)
     if n >= 1 and abs(ratio - n) <= 1e-9 * max(1.0, ratio):
-        return np.full(n, h)
+        return np.array([h]), 0, n
     n = math.ceil(ratio)
     hs = np.full(n, h)
     hs[-1] = end - h * (n - 1)
-    return hs
+    return hs, 1, n

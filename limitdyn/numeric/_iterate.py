@@ -94,18 +94,16 @@ def iterate(
         raise InputError(f"maxiter must be a positive integer, got {maxiter!r}")
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise InputError(f"tol must be a positive number, got {tol!r}")
-    hs = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
+    hs, stride, n = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
     z = state_vector(z0, scheme.variables)
     p = parameter_vector(params, scheme.parameters)
     compiled = compile_scheme(scheme, resolve_engine(engine))
-    out = np.empty((hs.size + 1, scheme.dim))
+    out = np.empty((n + 1, scheme.dim))
+    t = np.empty(n + 1)
     m = compiled.newton_size
     status, index, residual = compiled.run(
-        z, p, hs, out, float(tol), int(maxiter), np.empty((m, m)), np.empty(m)
+        z, p, hs, stride, out, t, float(tol), int(maxiter), np.empty((m, m)), np.empty(m)
     )
-    t = np.empty(hs.size + 1)
-    t[0] = 0.0
-    np.cumsum(hs, out=t[1:])
     if status == 1:
         raise SolverError(
             f"an implicit stage of {scheme.name or 'the scheme'} did not converge",
