@@ -97,21 +97,21 @@ class _JetEvaluator:
         if not self._depends(expr):
             return constant_jet(self._constant(expr), k)
         if isinstance(expr, sp.Add):
-            acc = constant_jet(sp.S.Zero, k)
+            total = constant_jet(sp.S.Zero, k)
             for arg in expr.args:
-                acc = jet_add(acc, self(arg))
-            return acc
+                total = jet_add(total, self(arg))
+            return total
         if isinstance(expr, sp.Mul):
             const = []
-            acc: Jet | None = None
+            product: Jet | None = None
             for arg in expr.args:
                 if not self._depends(arg):
                     const.append(self._constant(arg))
                     continue
                 j = self(arg)
-                acc = j if acc is None else jet_mul(acc, j)
-            assert acc is not None
-            return jet_scale(acc, sp.Mul(*const)) if const else acc
+                product = j if product is None else jet_mul(product, j)
+            assert product is not None
+            return jet_scale(product, sp.Mul(*const)) if const else product
         if isinstance(expr, sp.Pow):
             return self._pow(expr)
         return self._function(expr)
@@ -119,7 +119,7 @@ class _JetEvaluator:
     def _constant(self, expr: sp.Basic) -> sp.Expr:
         """A step-independent subexpression with constant jets substituted."""
         fixed = {s: j[0] for s, j in self.subs.items() if s in expr.free_symbols}
-        return expr.xreplace(fixed) if fixed else expr  # type: ignore[return-value]
+        return expr.xreplace(fixed) if fixed else expr
 
     def _pow(self, expr: sp.Pow) -> Jet:
         base, exponent = expr.args
