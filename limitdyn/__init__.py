@@ -5,6 +5,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors
+from ._multistep import TwoStepScheme, extragradient, heavy_ball, optimistic, two_step
 from ._ode import ODE
 from ._scheme import (
     ExplicitStage,
@@ -36,7 +37,7 @@ from .numeric import (
     iterate,
     refinement_check,
 )
-from .symbolic import limit_ode, map_series
+from .symbolic import ModifiedEquation, limit_ode, map_series, modified_equation
 
 __all__ = [
     "ODE",
@@ -46,6 +47,7 @@ __all__ = [
     "ImplicitStage",
     "InputError",
     "LimitdynError",
+    "ModifiedEquation",
     "RefinementCheck",
     "Scheme",
     "SchemeError",
@@ -53,19 +55,25 @@ __all__ = [
     "SpecError",
     "Stage",
     "Trajectory",
+    "TwoStepScheme",
     "__version__",
     "alternating",
     "convergence_study",
     "errors",
     "explicit",
+    "extragradient",
     "from_map",
     "game",
+    "heavy_ball",
     "implicit",
     "integrate",
     "iterate",
     "limit_ode",
     "map_series",
+    "modified_equation",
+    "optimistic",
     "refinement_check",
     "simultaneous",
     "tau",
+    "two_step",
 ]
