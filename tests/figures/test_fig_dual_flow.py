@@ -11,7 +11,7 @@ from limitdyn.figures import available, make_figure
 def test_registry_lists_foundation_figures() -> None:
     names = available()
     for name in ("dual-flow-oscillation", "dual-flow-convergence", "explicit-implicit-alternating"):
-        assert name in names and names[name]
+        assert names.get(name), name
 
 
 def test_oscillation_orbits_the_target() -> None:
