@@ -7,6 +7,7 @@ numba (``engine="auto" | "numpy" | "numba"``); numba is imported only when a mod
 asks for it.
 """
 
+from ._chaos import MeanFieldGap, mean_field_gap
 from ._metrics import ModeCoverage, mode_coverage, sliced_wasserstein, wasserstein, wasserstein_1d
 from ._models import WGAN, TwoLayerRegression
 from ._run import ParticleRun
@@ -21,19 +22,24 @@ from ._targets import (
     ring,
     sampler,
 )
+from ._toy import ToyGAN, ToyTrajectory
 
 __all__ = [
     "WGAN",
     "CustomTarget",
     "GaussianMixture",
+    "MeanFieldGap",
     "ModeCoverage",
     "ParticleRun",
     "Target",
+    "ToyGAN",
+    "ToyTrajectory",
     "TwoLayerRegression",
     "WeightedDiracs",
     "diracs",
     "gaussian_mixture",
     "grid",
+    "mean_field_gap",
     "mode_coverage",
     "ring",
     "sampler",

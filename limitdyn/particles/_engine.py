@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -78,7 +79,9 @@ class Engine:
             import numba
 
             previous = numba.get_num_threads()
-            numba.set_num_threads(min(self.threads, numba.config.NUMBA_NUM_THREADS))
+            numba.set_num_threads(
+                min(self.threads, int(getattr(numba.config, "NUMBA_NUM_THREADS", 1)))
+            )
             try:
                 return kernel(*args)
             finally:
@@ -91,8 +94,7 @@ def get_engine(engine: str, *, threads: int | None = None) -> Engine:
     name = resolve_engine(engine)
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise InputError(f"threads must be a positive integer or None, got {threads!r}")
-    if name == "numba":
-        from . import _kernels as module
-    else:
-        from . import _numpy_engine as module
+    module = importlib.import_module(
+        f"{__package__}._kernels" if name == "numba" else f"{__package__}._numpy_engine"
+    )
     return Engine(name=name, module=module, threads=threads)

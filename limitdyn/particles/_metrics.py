@@ -44,7 +44,9 @@ def _weights(w: Any, n: int, name: str) -> np.ndarray:
         raise InputError(f"{name} has shape {a.shape}, expected ({n},)")
     bad = np.flatnonzero(~np.isfinite(a) | (a < 0))
     if bad.size:
-        raise InputError(f"{name}[{bad[0]}] = {float(a[bad[0]])!r} is not a finite non-negative number")
+        raise InputError(
+            f"{name}[{bad[0]}] = {float(a[bad[0]])!r} is not a finite non-negative number"
+        )
     if a.sum() <= 0:
         raise InputError(f"{name} sum to {a.sum()}, need a positive total")
     return a / a.sum()

@@ -27,7 +27,7 @@ from ._run import ParticleRun
 from ._targets import Target
 from ._util import as_generator, child_generators, choice, positive_float, positive_int
 
-__all__ = ["TwoLayerRegression", "WGAN"]
+__all__ = ["WGAN", "TwoLayerRegression"]
 
 OPTIMIZERS = ("sgd", "rmsprop")
 SCALINGS = ("mean-field", "raw")
@@ -46,7 +46,7 @@ def _steps_from(steps: Any, t_end: Any, dt: float) -> int:
     t = float(t_end)
     if not t >= 0 or not np.isfinite(t):
         raise InputError(f"t_end must be a finite non-negative number, got {t_end!r}")
-    return int(round(t / dt))
+    return round(t / dt)
 
 
 def _record_steps(steps: int, record_every: Any) -> list[int]:
@@ -99,8 +99,9 @@ class _ParticleModel:
         pos = RNG_BLOCK
         done = 0
         snapshot()
-        for mi in progress_bar(range(1, len(marks)), desc=self._name, total=len(marks) - 1,
-                               enabled=progress):
+        for mi in progress_bar(
+            range(1, len(marks)), desc=self._name, total=len(marks) - 1, enabled=progress
+        ):
             target = marks[mi]
             sums = dict.fromkeys(loss_names, 0.0)
             count = target - done
@@ -251,11 +252,25 @@ class WGAN(_ParticleModel):
             raise InputError(f"n_eval must be a non-negative integer, got {n_eval!r}")
         self.n_eval = int(n_eval)
         self._kwargs = dict(
-            n_generator=n_generator, n_critic_particles=n_critic_particles, data_dim=data_dim,
-            latent_dim=latent_dim, target=target, lr=lr, n_critic=n_critic, clip=clip,
-            batch=batch, optimizer=optimizer, scaling=scaling, activation=activation,
-            rmsprop_decay=rmsprop_decay, rmsprop_eps=rmsprop_eps, init_scale=init_scale,
-            engine=engine, dtype=dtype, threads=threads, n_eval=n_eval,
+            n_generator=n_generator,
+            n_critic_particles=n_critic_particles,
+            data_dim=data_dim,
+            latent_dim=latent_dim,
+            target=target,
+            lr=lr,
+            n_critic=n_critic,
+            clip=clip,
+            batch=batch,
+            optimizer=optimizer,
+            scaling=scaling,
+            activation=activation,
+            rmsprop_decay=rmsprop_decay,
+            rmsprop_eps=rmsprop_eps,
+            init_scale=init_scale,
+            engine=engine,
+            dtype=dtype,
+            threads=threads,
+            n_eval=n_eval,
         )
 
     def __repr__(self) -> str:
@@ -353,8 +368,9 @@ class WGAN(_ParticleModel):
         th = _network_params(theta, "theta", self.generator_shape)
         za = self._latent(n, z, seed)
         out = np.empty((self.data_dim, za.shape[0]), dtype=self.dtype)
-        self.engine.call("gen_forward", self._P(th), np.ascontiguousarray(za.T, self.dtype),
-                         self.kind, out)
+        self.engine.call(
+            "gen_forward", self._P(th), np.ascontiguousarray(za.T, self.dtype), self.kind, out
+        )
         return out.T.astype(np.float64)
 
     def critic_value(self, omega: Any, x: Any) -> np.ndarray:
@@ -365,8 +381,14 @@ class WGAN(_ParticleModel):
             raise InputError(f"x has shape {xa.shape}, expected (n, {self.data_dim})")
         E = np.empty((self.data_dim, xa.shape[0]), dtype=self.dtype)
         F = np.empty(xa.shape[0], dtype=self.dtype)
-        self.engine.call("critic_input_grad", self._W(om), np.ascontiguousarray(xa.T, self.dtype),
-                         self.kind, E, F)
+        self.engine.call(
+            "critic_input_grad",
+            self._W(om),
+            np.ascontiguousarray(xa.T, self.dtype),
+            self.kind,
+            E,
+            F,
+        )
         return F.astype(np.float64)
 
     def objective(self, theta: Any, omega: Any, x: Any, z: Any) -> float:
@@ -395,8 +417,7 @@ class WGAN(_ParticleModel):
         G = np.empty((self.data_dim, Z.shape[1]), dtype=self.dtype)
         self.engine.call("gen_forward", P, Z, self.kind, G)
         GW = np.empty_like(W)
-        self.engine.call("critic_grad", W, X, G, 1.0 / X.shape[1], -1.0 / Z.shape[1], self.kind,
-                         GW)
+        self.engine.call("critic_grad", W, X, G, 1.0 / X.shape[1], -1.0 / Z.shape[1], self.kind, GW)
         E = np.empty_like(G)
         F = np.empty(G.shape[1], dtype=self.dtype)
         self.engine.call("critic_input_grad", W, G, self.kind, E, F)
@@ -465,7 +486,8 @@ class WGAN(_ParticleModel):
         x_eval = self.target.sample(self.n_eval, seed=rng_eval)
         dirs = _directions(K, 64, rng_eval)
         w_eval = np.full(self.n_eval, 1.0 / max(self.n_eval, 1))
-        has_modes = self.target.modes is not None and self.target.sigma is not None
+        modes, sigma = self.target.modes, self.target.sigma
+        has_modes = modes is not None and sigma is not None
         snaps_g: list[np.ndarray] = []
         snaps_c: list[np.ndarray] = []
         metrics: dict[str, list[float]] = {"critic_spread": []}
@@ -494,8 +516,8 @@ class WGAN(_ParticleModel):
                 metrics["sliced_w2"].append(
                     float(_sliced_pp(samples, w_eval, x_eval, w_eval, 2.0, dirs).mean() ** 0.5)
                 )
-                if has_modes:
-                    cov = mode_coverage(samples, self.target.modes, float(self.target.sigma))
+                if modes is not None and sigma is not None:
+                    cov = mode_coverage(samples, modes, sigma)
                     metrics["modes_captured"].append(cov.modes_captured)
                     metrics["high_quality"].append(cov.high_quality)
 
@@ -510,16 +532,39 @@ class WGAN(_ParticleModel):
             lc = np.empty(b - a, dtype=np.float64)
             lg = np.empty(b - a, dtype=np.float64)
             bad = self.engine.call(
-                "wgan_block", P, W, msP, msW, buf[0][a:b], buf[1][a:b], buf[2][a:b], self.kind,
-                eta_g, eta_c, gs_g, gs_c, rms, self.rmsprop_decay, self.rmsprop_eps, clip, lc, lg,
+                "wgan_block",
+                P,
+                W,
+                msP,
+                msW,
+                buf[0][a:b],
+                buf[1][a:b],
+                buf[2][a:b],
+                self.kind,
+                eta_g,
+                eta_c,
+                gs_g,
+                gs_c,
+                rms,
+                self.rmsprop_decay,
+                self.rmsprop_eps,
+                clip,
+                lc,
+                lg,
             )
             out["critic"][:] = lc
             out["generator"][:] = lg
             return int(bad)
 
         losses = self._drive(
-            steps=n_steps, marks=marks, rng=rng_train, progress=progress, draw=draw,
-            advance=advance, snapshot=snapshot, loss_names=("critic", "generator"),
+            steps=n_steps,
+            marks=marks,
+            rng=rng_train,
+            progress=progress,
+            draw=draw,
+            advance=advance,
+            snapshot=snapshot,
+            loss_names=("critic", "generator"),
         )
         marks_a = np.asarray(marks)
         return ParticleRun(
@@ -633,7 +678,30 @@ class TwoLayerRegression(_ParticleModel):
         else:
             self.batch = positive_int(batch, "batch")
         self.full_batch = batch is None
+        if isinstance(n_eval, bool) or not isinstance(n_eval, (int, np.integer)) or n_eval < 0:
+            raise InputError(f"n_eval must be a non-negative integer, got {n_eval!r}")
         self.n_eval = int(n_eval)
+        self._kwargs = dict(
+            n_particles=n_particles,
+            input_dim=input_dim,
+            output_dim=output_dim,
+            teacher=teacher,
+            inputs=inputs,
+            lr=lr,
+            batch=batch,
+            activation=activation,
+            init_scale=init_scale,
+            teacher_seed=teacher_seed,
+            teacher_scale=teacher_scale,
+            engine=engine,
+            dtype=dtype,
+            threads=threads,
+            n_eval=n_eval,
+        )
+
+    def replace(self, **changes: Any) -> TwoLayerRegression:
+        """A copy with some constructor arguments changed."""
+        return TwoLayerRegression(**{**self._kwargs, **changes})
 
     def __repr__(self) -> str:
         return (
@@ -667,8 +735,9 @@ class TwoLayerRegression(_ParticleModel):
         if self._input_fn is not None:
             x = np.asarray(self._input_fn(rng, n), dtype=np.float64)
             if x.shape != (n, self.input_dim):
-                raise InputError(f"inputs sampler returned shape {x.shape}, expected "
-                                 f"{(n, self.input_dim)}")
+                raise InputError(
+                    f"inputs sampler returned shape {x.shape}, expected {(n, self.input_dim)}"
+                )
             return x
         return rng.standard_normal((n, self.input_dim))
 
@@ -694,8 +763,9 @@ class TwoLayerRegression(_ParticleModel):
         if self._teacher_fn is not None:
             y = np.asarray(self._teacher_fn(xa), dtype=np.float64)
             if y.shape != (xa.shape[0], self.output_dim):
-                raise InputError(f"teacher returned shape {y.shape}, expected "
-                                 f"{(xa.shape[0], self.output_dim)}")
+                raise InputError(
+                    f"teacher returned shape {y.shape}, expected {(xa.shape[0], self.output_dim)}"
+                )
             return y
         assert self.teacher is not None
         return self._forward(self._P(self.teacher), xa)
@@ -712,8 +782,14 @@ class TwoLayerRegression(_ParticleModel):
         P = self._P(th)
         res = (self._forward(P, xa) - self.teacher_output(xa)).T
         GP = np.empty_like(P)
-        self.engine.call("gen_backward", P, np.ascontiguousarray(xa.T, self.dtype),
-                         np.ascontiguousarray(res, self.dtype), self.kind, GP)
+        self.engine.call(
+            "gen_backward",
+            P,
+            np.ascontiguousarray(xa.T, self.dtype),
+            np.ascontiguousarray(res, self.dtype),
+            self.kind,
+            GP,
+        )
         return np.transpose(GP, (2, 0, 1)).astype(np.float64)
 
     def aggregation(self, theta: Any, x: Any) -> tuple[np.ndarray, np.ndarray, float]:
@@ -755,12 +831,18 @@ class TwoLayerRegression(_ParticleModel):
         n_steps = _steps_from(steps, t_end, self.dt)
         marks = _record_steps(n_steps, record_every)
         rng_init, rng_train, rng_eval = child_generators(seed, 3)
-        theta0 = (self.init_particles(rng_init) if init is None
-                  else _network_params(init, "init", self.generator_shape))
+        theta0 = (
+            self.init_particles(rng_init)
+            if init is None
+            else _network_params(init, "init", self.generator_shape)
+        )
         P = self._P(theta0)
         dtp = self.dtype
-        x_eval = self.data if self.data is not None else self.sample_inputs(
-            max(self.n_eval, 1), seed=rng_eval)
+        x_eval = (
+            self.data
+            if self.data is not None
+            else self.sample_inputs(max(self.n_eval, 1), seed=rng_eval)
+        )
         y_eval = self.teacher_output(x_eval)
         snaps: list[np.ndarray] = []
         energy: list[float] = []
@@ -780,20 +862,36 @@ class TwoLayerRegression(_ParticleModel):
                 flat = self.sample_inputs(RNG_BLOCK * m, seed=rng)
                 y = self.teacher_output(flat).reshape(RNG_BLOCK, m, K)
                 x = flat.reshape(RNG_BLOCK, m, L)
-            return (np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtp),
-                    np.ascontiguousarray(y.transpose(0, 2, 1), dtype=dtp))
+            return (
+                np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtp),
+                np.ascontiguousarray(y.transpose(0, 2, 1), dtype=dtp),
+            )
 
         def advance(buf: tuple[np.ndarray, ...], a: int, b: int, out: dict[str, np.ndarray]) -> int:
             loss = np.empty(b - a, dtype=np.float64)
-            bad = self.engine.call("regression_block", P, buf[0][a:b], buf[1][a:b], self.kind,
-                                   self.dt, loss)
+            bad = self.engine.call(
+                "regression_block", P, buf[0][a:b], buf[1][a:b], self.kind, self.dt, loss
+            )
             out["energy"][:] = loss
             return int(bad)
 
-        losses = self._drive(steps=n_steps, marks=marks, rng=rng_train, progress=progress,
-                             draw=draw, advance=advance, snapshot=snapshot,
-                             loss_names=("energy",))
+        losses = self._drive(
+            steps=n_steps,
+            marks=marks,
+            rng=rng_train,
+            progress=progress,
+            draw=draw,
+            advance=advance,
+            snapshot=snapshot,
+            loss_names=("energy",),
+        )
         marks_a = np.asarray(marks)
-        return ParticleRun(model=self, times=marks_a * self.dt, steps=marks_a,
-                           generator=np.stack(snaps), critic=None, losses=losses,
-                           metrics={"energy": np.asarray(energy)})
+        return ParticleRun(
+            model=self,
+            times=marks_a * self.dt,
+            steps=marks_a,
+            generator=np.stack(snaps),
+            critic=None,
+            losses=losses,
+            metrics={"energy": np.asarray(energy)},
+        )

@@ -156,9 +156,9 @@ class CustomTarget(Target):
     """A user sampler ``fn(rng, n) -> (n, dim)``; build with :func:`sampler`."""
 
     fn: Callable[[np.random.Generator, int], np.ndarray]
-    dim: int  # type: ignore[misc]
-    modes: np.ndarray | None = None  # type: ignore[misc]
-    sigma: float | None = None  # type: ignore[misc]
+    dim: int
+    modes: np.ndarray | None = None
+    sigma: float | None = None
 
     def _sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.fn(rng, n)
@@ -216,7 +216,9 @@ def gaussian_mixture(means: Any, sigma: Any, weights: Any = None) -> GaussianMix
     s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (m.shape[0],)).copy()
     bad = np.flatnonzero(~np.isfinite(s) | (s <= 0))
     if bad.size:
-        raise InputError(f"gaussian_mixture: sigma[{bad[0]}] = {float(s[bad[0]])!r} is not positive")
+        raise InputError(
+            f"gaussian_mixture: sigma[{bad[0]}] = {float(s[bad[0]])!r} is not positive"
+        )
     return GaussianMixture(
         means=m, stds=s, weights=_weights(weights, m.shape[0], "gaussian_mixture")
     )
@@ -250,7 +252,7 @@ def grid(n_modes: int = 25, *, spacing: float = 2.0, sigma: float = 0.05) -> Gau
     >>> sorted(set(t.modes[:, 0].tolist())), t.sigma
     ([-4.0, -2.0, 0.0, 2.0, 4.0], 0.05)
     """
-    side = int(round(np.sqrt(n_modes))) if isinstance(n_modes, (int, np.integer)) else 0
+    side = round(float(np.sqrt(n_modes))) if isinstance(n_modes, (int, np.integer)) else 0
     if side < 1 or side * side != n_modes:
         raise InputError(f"grid: n_modes must be a perfect square, got {n_modes!r}")
     if not spacing > 0:
