@@ -463,8 +463,10 @@ def alternating(
     >>> import limitdyn as ld
     >>> x, y, xr = sp.symbols("x y x_r")
     >>> s = ld.alternating([(y, [x - xr]), (x, [-y])])
-    >>> s.map()
-    {x: -tau*(tau*(x - x_r) + y) + x, y: tau*(x - x_r) + y}
+    >>> s.variables
+    (y, x)
+    >>> s.map()[x]
+    -tau*(tau*(x - x_r) + y) + x
     """
     step = _check_step(step)
     parsed = _parse_blocks(blocks, step)
