@@ -47,10 +47,10 @@ def import_optional(name: str) -> ModuleType:
 
     Examples
     --------
-    >>> import_optional("numpy_that_does_not_exist")
+    >>> import_optional("no_such_module")
     Traceback (most recent call last):
     ...
-    limitdyn.errors.OptionalDependencyError: numpy_that_does_not_exist is needed for this call ...
+    limitdyn.errors.OptionalDependencyError: no_such_module is needed for this call; ...
     """
     minimum, extra = _MINIMUM.get(name, (None, "all"))
     try:
