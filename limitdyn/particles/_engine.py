@@ -15,6 +15,8 @@ from ..errors import InputError
 ENGINES = ("auto", "numpy", "numba")
 DTYPES = ("float64", "float32")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
+#: activations per kernel call above which the numba kernels run threaded
+PARALLEL_WORK = 1 << 16
 
 
 def resolve_engine(engine: str) -> str:
@@ -71,6 +73,14 @@ class Engine:
 
     def __getattr__(self, item: str) -> Any:
         return getattr(self.module, item)
+
+    def use_parallel(self, work: int) -> bool:
+        """Whether kernels doing ``work`` activations per call should run threaded.
+
+        Small problems run on the calling thread: a thread launch costs more than the
+        work, and a busy core makes spinning threads wait.
+        """
+        return self.name == "numba" and self.threads != 1 and work >= PARALLEL_WORK
 
     def call(self, func: str, *args: Any) -> Any:
         """Call kernel ``func`` with the engine's thread count in force."""

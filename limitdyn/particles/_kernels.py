@@ -251,14 +251,39 @@ def _scaled_prod(t: np.ndarray, w: float, x: np.ndarray, off: int, ds: np.ndarra
         t[i] = w * x[off + i] * ds[i]
 
 
-@_jit()
-def _acc_row(g: np.ndarray, off: int, a: float, t: np.ndarray, n: int) -> None:
-    """``g[off:off+n] += a * t[:n]``."""
-    for i in range(n):
-        g[off + i] += a * t[i]
-
-
 # --------------------------------------------------------------------------- kernels
+# Each kernel is a serial task body (``_*_task``) plus two drivers over its tasks:
+# the public name runs them in a ``prange`` (parallel), ``*_serial`` in a plain loop
+# (small problems, where thread launches cost more than they save).
+
+
+@_jit()
+def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, task: int) -> None:
+    L = P.shape[1] - 2
+    N = P.shape[2]
+    m = Z.shape[1]
+    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    k = task // nrb
+    r0 = (task % nrb) * ROW_BLOCK
+    n = min(ROW_BLOCK, m - r0)
+    u = np.empty(ROW_BLOCK, dtype=P.dtype)
+    s = np.empty(ROW_BLOCK, dtype=P.dtype)
+    acc = np.zeros(ROW_BLOCK, dtype=P.dtype)
+    for i in range(N):
+        _fill(u, P[k, L + 1, i], n)
+        for ell in range(L):
+            _axpy_row(u, P[k, 1 + ell, i], Z[ell], r0, n)
+        _act_values(u, s, n, kind)
+        _mul_acc(acc, P[k, 0, i], s, n)
+    for r in range(n):
+        out[k, r0 + r] = acc[r] / N
+
+
+@_jit()
+def _gen_forward_tasks(P: np.ndarray, Z: np.ndarray) -> int:
+    return P.shape[0] * ((Z.shape[1] + ROW_BLOCK - 1) // ROW_BLOCK)
+
+
 @_jit(parallel=True)
 def gen_forward(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray) -> None:
     """Generator outputs ``out[k, r] = (1/N) sum_i a_ik act(b_ik . z_r + c_ik)``.
@@ -266,26 +291,58 @@ def gen_forward(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray) -> Non
     Shapes: ``P (K, L+2, N)``, ``Z (L, m)``, ``out (K, m)``. Parallel over (k, row
     block); the inner loops run over the rows of the block (vectorised).
     """
-    K = P.shape[0]
-    L = P.shape[1] - 2
-    N = P.shape[2]
-    m = Z.shape[1]
-    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
-    for task in prange(K * nrb):
-        k = task // nrb
-        r0 = (task % nrb) * ROW_BLOCK
-        n = min(ROW_BLOCK, m - r0)
-        u = np.empty(ROW_BLOCK, dtype=P.dtype)
-        s = np.empty(ROW_BLOCK, dtype=P.dtype)
-        acc = np.zeros(ROW_BLOCK, dtype=P.dtype)
-        for i in range(N):
-            _fill(u, P[k, L + 1, i], n)
-            for ell in range(L):
-                _axpy_row(u, P[k, 1 + ell, i], Z[ell], r0, n)
-            _act_values(u, s, n, kind)
-            _mul_acc(acc, P[k, 0, i], s, n)
-        for r in range(n):
-            out[k, r0 + r] = acc[r] / N
+    for task in prange(_gen_forward_tasks(P, Z)):
+        _gen_forward_task(P, Z, kind, out, task)
+
+
+@_jit()
+def gen_forward_serial(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray) -> None:
+    """:func:`gen_forward` on the calling thread."""
+    for task in range(_gen_forward_tasks(P, Z)):
+        _gen_forward_task(P, Z, kind, out, task)
+
+
+@_jit()
+def _critic_grad_task(
+    W: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    wx: float,
+    wg: float,
+    kind: int,
+    grad: np.ndarray,
+    task: int,
+) -> None:
+    K = W.shape[0] - 2
+    M = W.shape[1]
+    j0 = task * PARTICLE_BLOCK
+    n = min(PARTICLE_BLOCK, M - j0)
+    v = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    s = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    ds = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    t = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
+    ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
+    gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
+    for src in range(2):
+        Y = X if src == 0 else G
+        w = wx if src == 0 else wg
+        for r in range(Y.shape[1]):
+            _copy_row(v, W[K + 1], j0, n)
+            for k in range(K):
+                _axpy_row(v, Y[k, r], W[1 + k], j0, n)
+            act_block(v, s, ds, n, kind)
+            _mul_acc(gal, w, s, n)
+            _scaled_prod(t, w, W[0], j0, ds, n)
+            _mul_acc(ggam, 1.0, t, n)
+            for k in range(K):
+                _mul_acc(gbet[k], Y[k, r], t, n)
+    for jj in range(n):
+        grad[0, j0 + jj] = gal[jj]
+        grad[K + 1, j0 + jj] = ggam[jj]
+    for k in range(K):
+        for jj in range(n):
+            grad[1 + k, j0 + jj] = gbet[k, jj]
 
 
 @_jit(parallel=True)
@@ -304,38 +361,53 @@ def critic_grad(
     ``X (K, m)``, ``G (K, m')``, ``grad (K+2, M)``. Parallel over particle blocks;
     the inner loops run over the particles of the block.
     """
+    for task in prange((W.shape[1] + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK):
+        _critic_grad_task(W, X, G, wx, wg, kind, grad, task)
+
+
+@_jit()
+def critic_grad_serial(
+    W: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    wx: float,
+    wg: float,
+    kind: int,
+    grad: np.ndarray,
+) -> None:
+    """:func:`critic_grad` on the calling thread."""
+    for task in range((W.shape[1] + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK):
+        _critic_grad_task(W, X, G, wx, wg, kind, grad, task)
+
+
+@_jit()
+def _critic_input_grad_task(
+    W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray, task: int
+) -> None:
     K = W.shape[0] - 2
     M = W.shape[1]
-    npb = (M + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
-    for task in prange(npb):
-        j0 = task * PARTICLE_BLOCK
-        n = min(PARTICLE_BLOCK, M - j0)
-        v = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-        s = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-        ds = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-        t = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-        gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
-        ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
-        gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
-        for src in range(2):
-            Y = X if src == 0 else G
-            w = wx if src == 0 else wg
-            for r in range(Y.shape[1]):
-                _copy_row(v, W[K + 1], j0, n)
-                for k in range(K):
-                    _axpy_row(v, Y[k, r], W[1 + k], j0, n)
-                act_block(v, s, ds, n, kind)
-                _mul_acc(gal, w, s, n)
-                _scaled_prod(t, w, W[0], j0, ds, n)
-                _mul_acc(ggam, 1.0, t, n)
-                for k in range(K):
-                    _mul_acc(gbet[k], Y[k, r], t, n)
-        for jj in range(n):
-            grad[0, j0 + jj] = gal[jj]
-            grad[K + 1, j0 + jj] = ggam[jj]
+    m = Y.shape[1]
+    r0 = task * ROW_BLOCK
+    n = min(ROW_BLOCK, m - r0)
+    v = np.empty(ROW_BLOCK, dtype=W.dtype)
+    s = np.empty(ROW_BLOCK, dtype=W.dtype)
+    ds = np.empty(ROW_BLOCK, dtype=W.dtype)
+    fv = np.zeros(ROW_BLOCK, dtype=W.dtype)
+    ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
+    for j in range(M):
+        _fill(v, W[K + 1, j], n)
         for k in range(K):
-            for jj in range(n):
-                grad[1 + k, j0 + jj] = gbet[k, jj]
+            _axpy_row(v, W[1 + k, j], Y[k], r0, n)
+        act_block(v, s, ds, n, kind)
+        alpha = W[0, j]
+        _mul_acc(fv, alpha, s, n)
+        for k in range(K):
+            _mul_acc(ev[k], alpha * W[1 + k, j], ds, n)
+    for r in range(n):
+        F[r0 + r] = fv[r] / M
+    for k in range(K):
+        for r in range(n):
+            E[k, r0 + r] = ev[k, r] / M
 
 
 @_jit(parallel=True)
@@ -347,32 +419,54 @@ def critic_input_grad(
     ``f(y) = (1/M) sum_j alpha_j act(beta_j . y + gamma_j)``. Shapes: ``W (K+2, M)``,
     ``Y (K, m)``, ``E (K, m)``, ``F (m,)``. Parallel over row blocks.
     """
-    K = W.shape[0] - 2
-    M = W.shape[1]
-    m = Y.shape[1]
-    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
-    for task in prange(nrb):
-        r0 = task * ROW_BLOCK
-        n = min(ROW_BLOCK, m - r0)
-        v = np.empty(ROW_BLOCK, dtype=W.dtype)
-        s = np.empty(ROW_BLOCK, dtype=W.dtype)
-        ds = np.empty(ROW_BLOCK, dtype=W.dtype)
-        fv = np.zeros(ROW_BLOCK, dtype=W.dtype)
-        ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
-        for j in range(M):
-            _fill(v, W[K + 1, j], n)
-            for k in range(K):
-                _axpy_row(v, W[1 + k, j], Y[k], r0, n)
-            act_block(v, s, ds, n, kind)
-            alpha = W[0, j]
-            _mul_acc(fv, alpha, s, n)
-            for k in range(K):
-                _mul_acc(ev[k], alpha * W[1 + k, j], ds, n)
-        for r in range(n):
-            F[r0 + r] = fv[r] / M
-        for k in range(K):
-            for r in range(n):
-                E[k, r0 + r] = ev[k, r] / M
+    for task in prange((Y.shape[1] + ROW_BLOCK - 1) // ROW_BLOCK):
+        _critic_input_grad_task(W, Y, kind, E, F, task)
+
+
+@_jit()
+def critic_input_grad_serial(
+    W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray
+) -> None:
+    """:func:`critic_input_grad` on the calling thread."""
+    for task in range((Y.shape[1] + ROW_BLOCK - 1) // ROW_BLOCK):
+        _critic_input_grad_task(W, Y, kind, E, F, task)
+
+
+@_jit()
+def _gen_backward_task(
+    P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: np.ndarray, task: int
+) -> None:
+    L = P.shape[1] - 2
+    N = P.shape[2]
+    m = Z.shape[1]
+    npb = (N + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
+    k = task // npb
+    i0 = (task % npb) * PARTICLE_BLOCK
+    n = min(PARTICLE_BLOCK, N - i0)
+    u = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    s = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    ds = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    t = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
+    gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
+    gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
+    for r in range(m):
+        e = E[k, r]
+        _copy_row(u, P[k, L + 1], i0, n)
+        for ell in range(L):
+            _axpy_row(u, Z[ell, r], P[k, 1 + ell], i0, n)
+        act_block(u, s, ds, n, kind)
+        _mul_acc(ga, e, s, n)
+        _scaled_prod(t, e, P[k, 0], i0, ds, n)
+        _mul_acc(gc, 1.0, t, n)
+        for ell in range(L):
+            _mul_acc(gb[ell], Z[ell, r], t, n)
+    for ii in range(n):
+        grad[k, 0, i0 + ii] = ga[ii] / m
+        grad[k, L + 1, i0 + ii] = gc[ii] / m
+    for ell in range(L):
+        for ii in range(n):
+            grad[k, 1 + ell, i0 + ii] = gb[ell, ii] / m
 
 
 @_jit(parallel=True)
@@ -384,39 +478,17 @@ def gen_backward(P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: n
     Shapes: ``P (K, L+2, N)``, ``Z (L, m)``, ``E (K, m)``, ``grad (K, L+2, N)``.
     Parallel over (k, particle block); activations are recomputed, never stored.
     """
-    K = P.shape[0]
-    L = P.shape[1] - 2
-    N = P.shape[2]
-    m = Z.shape[1]
-    npb = (N + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
-    for task in prange(K * npb):
-        k = task // npb
-        i0 = (task % npb) * PARTICLE_BLOCK
-        n = min(PARTICLE_BLOCK, N - i0)
-        u = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-        s = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-        ds = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-        t = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-        ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
-        gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
-        gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
-        for r in range(m):
-            e = E[k, r]
-            _copy_row(u, P[k, L + 1], i0, n)
-            for ell in range(L):
-                _axpy_row(u, Z[ell, r], P[k, 1 + ell], i0, n)
-            act_block(u, s, ds, n, kind)
-            _mul_acc(ga, e, s, n)
-            _scaled_prod(t, e, P[k, 0], i0, ds, n)
-            _mul_acc(gc, 1.0, t, n)
-            for ell in range(L):
-                _mul_acc(gb[ell], Z[ell, r], t, n)
-        for ii in range(n):
-            grad[k, 0, i0 + ii] = ga[ii] / m
-            grad[k, L + 1, i0 + ii] = gc[ii] / m
-        for ell in range(L):
-            for ii in range(n):
-                grad[k, 1 + ell, i0 + ii] = gb[ell, ii] / m
+    for task in prange(P.shape[0] * ((P.shape[2] + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK)):
+        _gen_backward_task(P, Z, E, kind, grad, task)
+
+
+@_jit()
+def gen_backward_serial(
+    P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: np.ndarray
+) -> None:
+    """:func:`gen_backward` on the calling thread."""
+    for task in range(P.shape[0] * ((P.shape[2] + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK)):
+        _gen_backward_task(P, Z, E, kind, grad, task)
 
 
 # --------------------------------------------------------------------------- updates
@@ -485,9 +557,11 @@ def wgan_block(
     clip: float,
     loss_c: np.ndarray,
     loss_g: np.ndarray,
+    parallel: bool,
 ) -> int:
-    """Run ``Zg.shape[0]`` WGAN steps in place; return the index of the first step
-    after which the state is not finite, or -1.
+    """Run ``Zg.shape[0]`` WGAN steps in place (``parallel``: threaded kernels).
+
+    Returns the index of the first step after which the state is not finite, or -1.
 
     Shapes: ``Zc (S, n_critic, L, m)``, ``Xc (S, n_critic, K, m)``, ``Zg (S, L, m)``;
     ``loss_c[s]`` receives the critic's batch estimate ``E f(x) - E f(g(z))`` of the
@@ -513,20 +587,31 @@ def wgan_block(
     msWf = msW.reshape(msW.size)
     for st in range(S):
         for c in range(n_critic):
-            gen_forward(P, Zc[st, c], kind, G)
-            critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+            if parallel:
+                gen_forward(P, Zc[st, c], kind, G)
+                critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+            else:
+                gen_forward_serial(P, Zc[st, c], kind, G)
+                critic_grad_serial(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
             d = 0.0
             for j in range(M):
                 d += W[0, j] * GW[0, j]
             loss_c[st] = d / M
             _update(Wf, GWf, msWf, eta_c, gscale_c, rms, rho, eps, clip)
-        gen_forward(P, Zg[st], kind, Gg)
-        critic_input_grad(W, Gg, kind, E, F)
+        if parallel:
+            gen_forward(P, Zg[st], kind, Gg)
+            critic_input_grad(W, Gg, kind, E, F)
+        else:
+            gen_forward_serial(P, Zg[st], kind, Gg)
+            critic_input_grad_serial(W, Gg, kind, E, F)
         fm = 0.0
         for r in range(m):
             fm += F[r]
         loss_g[st] = fm / m
-        gen_backward(P, Zg[st], E, kind, GP)
+        if parallel:
+            gen_backward(P, Zg[st], E, kind, GP)
+        else:
+            gen_backward_serial(P, Zg[st], E, kind, GP)
         _update(Pf, GPf, msPf, eta_g, gscale_g, rms, rho, eps, -1.0)
         if not (_all_finite(Pf) and _all_finite(Wf)):
             return st
@@ -541,6 +626,7 @@ def regression_block(
     kind: int,
     eta: float,
     loss: np.ndarray,
+    parallel: bool,
 ) -> int:
     """Run ``X.shape[0]`` SGD steps of the two-layer regression in place.
 
@@ -557,7 +643,10 @@ def regression_block(
     Pf = P.reshape(P.size)
     GPf = GP.reshape(GP.size)
     for st in range(S):
-        gen_forward(P, X[st], kind, G)
+        if parallel:
+            gen_forward(P, X[st], kind, G)
+        else:
+            gen_forward_serial(P, X[st], kind, G)
         e2 = 0.0
         for k in range(K):
             for r in range(m):
@@ -565,7 +654,10 @@ def regression_block(
                 E[k, r] = ekr
                 e2 += ekr * ekr
         loss[st] = 0.5 * e2 / m
-        gen_backward(P, X[st], E, kind, GP)
+        if parallel:
+            gen_backward(P, X[st], E, kind, GP)
+        else:
+            gen_backward_serial(P, X[st], E, kind, GP)
         for i in range(Pf.shape[0]):
             Pf[i] -= eta * GPf[i]
         if not _all_finite(Pf):

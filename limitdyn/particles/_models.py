@@ -481,6 +481,7 @@ class WGAN(_ParticleModel):
         rms = self.optimizer == "rmsprop"
         clip = -1.0 if self.clip is None else self.clip
         dt = self.dtype
+        parallel = self.engine.use_parallel(m * max(self.n_generator * K, self.n_critic_particles))
 
         z_eval = np.ascontiguousarray(rng_eval.standard_normal((L, self.n_eval)), dtype=dt)
         x_eval = self.target.sample(self.n_eval, seed=rng_eval)
@@ -551,6 +552,7 @@ class WGAN(_ParticleModel):
                 clip,
                 lc,
                 lg,
+                parallel,
             )
             out["critic"][:] = lc
             out["generator"][:] = lg
@@ -847,6 +849,7 @@ class TwoLayerRegression(_ParticleModel):
         snaps: list[np.ndarray] = []
         energy: list[float] = []
         K, L, m = self.output_dim, self.input_dim, self.batch
+        parallel = self.engine.use_parallel(m * self.n_particles * K)
 
         def snapshot() -> None:
             snaps.append(np.transpose(P, (2, 0, 1)).astype(np.float64))
@@ -870,7 +873,7 @@ class TwoLayerRegression(_ParticleModel):
         def advance(buf: tuple[np.ndarray, ...], a: int, b: int, out: dict[str, np.ndarray]) -> int:
             loss = np.empty(b - a, dtype=np.float64)
             bad = self.engine.call(
-                "regression_block", P, buf[0][a:b], buf[1][a:b], self.kind, self.dt, loss
+                "regression_block", P, buf[0][a:b], buf[1][a:b], self.kind, self.dt, loss, parallel
             )
             out["energy"][:] = loss
             return int(bad)

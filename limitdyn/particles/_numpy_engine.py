@@ -135,8 +135,9 @@ def wgan_block(
     clip: float,
     loss_c: np.ndarray,
     loss_g: np.ndarray,
+    parallel: bool = False,
 ) -> int:
-    """See :func:`limitdyn.particles._kernels.wgan_block`."""
+    """See :func:`limitdyn.particles._kernels.wgan_block` (``parallel`` is ignored)."""
     K = P.shape[0]
     M = W.shape[1]
     m = Zg.shape[2]
@@ -164,9 +165,15 @@ def wgan_block(
 
 
 def regression_block(
-    P: np.ndarray, X: np.ndarray, Y: np.ndarray, kind: int, eta: float, loss: np.ndarray
+    P: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    kind: int,
+    eta: float,
+    loss: np.ndarray,
+    parallel: bool = False,
 ) -> int:
-    """See :func:`limitdyn.particles._kernels.regression_block`."""
+    """See :func:`limitdyn.particles._kernels.regression_block` (``parallel`` is ignored)."""
     K = P.shape[0]
     m = X.shape[2]
     G = np.empty((K, m), dtype=P.dtype)
