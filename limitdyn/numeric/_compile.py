@@ -1,44 +1,88 @@
-"""Compile schemes and ODEs once to fast callables, cached per object and engine."""
+"""Compile schemes and ODEs once to fast callables, cached per object and engine.
+
+Generated source is written to a module file in a cache directory keyed by its
+hash and imported from there, so numba's on-disk cache (``cache=True``) applies:
+a scheme compiled once is loaded in later processes without recompiling. The
+directory is ``$LIMITDYN_CACHE_DIR``, else ``$XDG_CACHE_HOME/limitdyn``
+(``~/.cache/limitdyn``); when it cannot be written, a private temporary directory
+is used for the life of the process.
+"""
 
 from __future__ import annotations
 
-import linecache
-import math
-from collections.abc import Callable
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
 from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import numpy as np
 
 from .._ode import ODE
 from .._scheme import ImplicitStage, Scheme
 from ._codegen import ode_source, scheme_loop_source
-from ._kernels import solve_small
 
-_counter = 0
+#: bump when the generated code's conventions change, so stale modules are not reused
+_FORMAT = 2
 
-
-def _load(source: str, names: tuple[str, ...], namespace: dict[str, Any]) -> tuple[Any, ...]:
-    """Compile generated source (never user text) and return the named functions."""
-    global _counter
-    _counter += 1
-    filename = f"<limitdyn-generated-{_counter}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
-    scope = dict(namespace)
-    exec(code, scope)  # generated from SymPy's printer with renamed symbols only
-    return tuple(scope[n] for n in names)
+_HEADERS = {
+    "numpy": (
+        "import math\n\nimport numpy as np\n\nfrom limitdyn.numeric._kernels import solve_small\n"
+    ),
+    "numba": (
+        "import math\n\nimport numba\nimport numpy as np\n\n"
+        "from limitdyn.numeric._kernels_jit import solve_small\n"
+    ),
+}
 
 
-def _jit(func: Callable[..., Any]) -> Any:
-    import numba
+@lru_cache(maxsize=1)
+def cache_dir() -> Path:
+    """The directory holding generated modules (created on first use)."""
+    configured = os.environ.get("LIMITDYN_CACHE_DIR")
+    if configured:
+        root = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = Path(base) / "limitdyn"
+    target = root / f"generated-v{_FORMAT}"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=target, delete=True)
+        probe.close()
+        return target
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="limitdyn-generated-"))
 
-    return numba.njit(func, error_model="numpy", cache=False)
 
-
-@lru_cache(maxsize=8)
-def _solve_small_jit() -> Any:
-    return _jit(solve_small)
+def _import_generated(source: str) -> ModuleType:
+    """Write ``source`` (generated, never user text) to its cache file and import it."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    name = f"limitdyn_generated_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = cache_dir() / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(source)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 class CompiledScheme:
@@ -47,22 +91,24 @@ class CompiledScheme:
     Attributes
     ----------
     run : callable
-        ``run(z0, p, hs, out, tol, maxiter, A, b) -> (status, index, residual)``;
+        ``run(z0, p, hs, stride, out, t, tol, maxiter, A, b) -> (status, index, residual)``;
         see :func:`limitdyn.numeric._codegen.scheme_loop_source`.
     newton_size : int
         Largest implicit stage (size of the Newton scratch space).
     source : str
-        The generated source, for inspection.
+        The generated module, for inspection.
     """
 
     def __init__(self, scheme: Scheme, engine: str):
         self.engine = engine
-        self.source = scheme_loop_source(scheme, guard_exceptions=engine == "numpy")
+        body = scheme_loop_source(scheme, guard_exceptions=engine == "numpy")
+        footer = ""
+        if engine == "numba":
+            footer = '\n\nrun = numba.njit(run, error_model="numpy", cache=True)\n'
+        self.source = _HEADERS[engine] + "\n\n" + body + footer
         sizes = [len(s.targets) for s in scheme.stages if isinstance(s, ImplicitStage)]
         self.newton_size = max(sizes, default=1)
-        solver = _solve_small_jit() if engine == "numba" else solve_small
-        (run,) = _load(self.source, ("run",), {"math": math, "solve_small": solver})
-        self.run = _jit(run) if engine == "numba" else run
+        self.run = _import_generated(self.source).run
 
 
 @lru_cache(maxsize=128)
@@ -74,4 +120,5 @@ def compile_scheme(scheme: Scheme, engine: str) -> CompiledScheme:
 @lru_cache(maxsize=128)
 def compile_ode(ode: ODE, parameters: tuple[Any, ...]) -> tuple[Any, Any]:
     """``(rhs, jac)`` numpy callables of an ODE with parameters in the given order, cached."""
-    return _load(ode_source(ode, parameters), ("rhs", "jac"), {"math": math, "np": np})
+    module = _import_generated(_HEADERS["numpy"] + "\n\n" + ode_source(ode, parameters))
+    return module.rhs, module.jac

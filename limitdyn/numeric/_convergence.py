@@ -257,7 +257,7 @@ def _modified_reference(
 ) -> Any:
     from .. import symbolic
 
-    modified = symbolic.modified_equation(scheme, order=order).ode(order=order)  # type: ignore[attr-defined]
+    modified = symbolic.modified_equation(scheme, order=order).ode(order=order)
     values = _select(given, modified)
     if scheme.step in modified.parameters:
         values[scheme.step.name] = h
