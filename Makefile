@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench docs clean
 
 $(VENV)/.stamp-all: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(VENV)/.stamp-test
 bench: $(VENV)/.stamp-all
 	$(PY) benchmarks/iterate.py
 	$(PY) benchmarks/convergence.py
+
+docs: $(VENV)/.stamp-all
+	$(PY) -m pip install --quiet -e ".[docs]"
+	$(BIN)/sphinx-build -q -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) figures build *.egg-info
