@@ -71,41 +71,59 @@ def _jit(*, parallel: bool = False) -> Any:
     return identity
 
 
+def _f64_bits(x: float) -> int:
+    """Reinterpret the bits of a float64 as an int64 (plain Python; jitted: a bitcast)."""
+    return int(np.array(x, dtype=np.float64).view(np.int64))
+
+
+def _bits_f64(x: int) -> float:
+    """Reinterpret the bits of an int64 as a float64 (plain Python; jitted: a bitcast)."""
+    return float(np.array(x, dtype=np.int64).view(np.float64))
+
+
 if HAVE_NUMBA:
+    from numba.extending import overload as _overload
+
     prange = _numba.prange
 
     @_intrinsic
-    def _f64_bits(typingctx: Any, x: Any) -> Any:
-        """Reinterpret the bits of a float64 as an int64 (an LLVM bitcast)."""
+    def _f64_bits_intrinsic(typingctx: Any, x: Any) -> Any:
         if x != _types.float64:
             return None
-        sig = _types.int64(_types.float64)
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             return builder.bitcast(args[0], _ir.IntType(64))
 
-        return sig, codegen
+        return _types.int64(_types.float64), codegen
 
     @_intrinsic
-    def _bits_f64(typingctx: Any, x: Any) -> Any:
-        """Reinterpret the bits of an int64 as a float64 (an LLVM bitcast)."""
+    def _bits_f64_intrinsic(typingctx: Any, x: Any) -> Any:
         if x != _types.int64:
             return None
-        sig = _types.float64(_types.int64)
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             return builder.bitcast(args[0], _ir.DoubleType())
 
-        return sig, codegen
+        return _types.float64(_types.int64), codegen
+
+    # numba checks that the overload and its implementation have identical signatures,
+    # so neither is annotated
+    @_overload(_f64_bits)
+    def _f64_bits_jit(x):
+        def impl(x):
+            return _f64_bits_intrinsic(x)  # type: ignore[call-arg]
+
+        return impl
+
+    @_overload(_bits_f64)
+    def _bits_f64_jit(x):
+        def impl(x):
+            return _bits_f64_intrinsic(x)  # type: ignore[call-arg]
+
+        return impl
 
 else:  # pragma: no cover
     prange = range  # type: ignore[misc]
-
-    def _f64_bits(x: float) -> int:  # type: ignore[misc]
-        return int(np.array(x, dtype=np.float64).view(np.int64))
-
-    def _bits_f64(x: int) -> float:  # type: ignore[misc]
-        return float(np.array(x, dtype=np.int64).view(np.float64))
 
 
 # ---------------------------------------------------------------------------
@@ -159,8 +177,8 @@ def fast_exp(x: float) -> float:
     p = 1.0 + (r + r2 * h)
     k1 = np.floor(kf * 0.5)
     k2 = kf - k1
-    e1: Any = _f64_bits(k1 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)  # type: ignore[call-arg]
-    e2: Any = _f64_bits(k2 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
+    e1 = _f64_bits(k1 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
+    e2 = _f64_bits(k2 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
     y = p * _bits_f64(e1 << 52) * _bits_f64(e2 << 52)
     return y if x == x else x
 

@@ -1,0 +1,244 @@
+"""Kernels: the fast exp against np.exp, and the numpy and numba engines against each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from limitdyn.particles import WGAN, TwoLayerRegression, gaussian_mixture, ring
+
+from limitdyn._optional import has_module
+
+needs_numba = pytest.mark.skipif(not has_module("numba"), reason="numba is not installed")
+
+
+def _kernels():  # imported lazily: the module imports numba when it is installed
+    from limitdyn.particles import _kernels
+
+    return _kernels
+
+
+def _exp_inputs() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.concatenate(
+        [
+            np.linspace(-800.0, 800.0, 400_001),
+            rng.uniform(-746.0, 710.0, 200_000),
+            rng.uniform(-1.0, 1.0, 50_000),
+            np.ldexp(1.0, -np.arange(1, 1070)),  # tiny arguments
+            -np.ldexp(1.0, -np.arange(1, 1070)),
+            [
+                709.782712893383,
+                709.782712893384,
+                709.79,
+                -708.3964185322641,
+                -745.1332191019411,
+                -745.14,
+                -1e300,
+                1e300,
+                0.0,
+                -0.0,
+                np.inf,
+                -np.inf,
+                np.nan,
+            ],
+        ]
+    )
+
+
+def _check_exp(out: np.ndarray, x: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        ref = np.exp(x)
+    normal = np.isfinite(ref) & (ref >= np.finfo(np.float64).tiny)
+    rel = np.abs(out[normal] - ref[normal]) / ref[normal]
+    assert rel.max() < 4e-16
+    sub = (ref > 0) & (ref < np.finfo(np.float64).tiny)
+    # subnormal results: within one unit in the last place of the subnormal grid
+    assert np.all(np.abs(out[sub] - ref[sub]) <= 5e-324)
+    np.testing.assert_array_equal(np.isposinf(out), np.isposinf(ref))  # overflow saturates
+    np.testing.assert_array_equal(out[ref == 0], 0.0)  # underflow to exactly 0
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(x))
+
+
+@needs_numba
+def test_fast_exp_matches_np_exp_over_the_full_range() -> None:
+    x = _exp_inputs()
+    out = np.empty_like(x)
+    _kernels().fast_exp_array(x, out)
+    _check_exp(out, x)
+
+
+def test_fast_exp_plain_python_is_the_same_algorithm() -> None:
+    k = _kernels()
+    func = getattr(k.fast_exp, "py_func", k.fast_exp)
+    x = np.array(
+        [
+            -800.0,
+            -745.2,
+            -745.1,
+            -700.0,
+            -3.3,
+            -1e-20,
+            0.0,
+            0.5,
+            1.0,
+            88.7,
+            709.7,
+            709.8,
+            np.inf,
+            -np.inf,
+            np.nan,
+        ]
+    )
+    with np.errstate(all="ignore"):  # plain Python: saturation goes through numpy scalars
+        out = np.array([func(v) for v in x])
+    _check_exp(out, x)
+
+
+@needs_numba
+def test_sigmoid_saturates_without_nan() -> None:
+    u = np.array([-1e308, -800.0, -709.0, -40.0, 0.0, 40.0, 800.0, 1e308])
+    s, ds = np.empty_like(u), np.empty_like(u)
+    _kernels().act_block(u, s, ds, u.size, 0)
+    assert np.all(np.isfinite(s)) and np.all(np.isfinite(ds))
+    # saturated: 0 to within the smallest normal float (the exp argument is capped at 708
+    # so that s * s * exp(-u) never forms 0 * inf), and exactly 1 above
+    assert s[0] < 1e-300 and s[-1] == 1.0 and ds[0] < 1e-300 and ds[-1] == 0.0
+    with np.errstate(all="ignore"):
+        ref = 1.0 / (1.0 + np.exp(-u))
+        np.testing.assert_allclose(s, ref, rtol=1e-15, atol=1e-300)
+    # the derivative has no cancellation where the unit saturates: s'(40) = e^-40 (1+e^-40)^-2
+    assert abs(ds[5] - np.exp(-40.0) / (1 + np.exp(-40.0)) ** 2) < 1e-15 * ds[5]
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+@needs_numba
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop"])
+def test_engines_agree_on_wgan_over_10_steps(activation: str, optimizer: str) -> None:
+    tgt = gaussian_mixture([[-1.0, 0.0, 0.5], [1.0, 0.5, 0.0]], 0.3)
+    runs = []
+    for engine in ("numpy", "numba"):
+        model = WGAN(
+            n_generator=300,
+            n_critic_particles=270,
+            data_dim=3,
+            latent_dim=2,
+            target=tgt,
+            lr=0.5,
+            batch=70,
+            n_critic=3,
+            clip=0.5,
+            optimizer=optimizer,
+            activation=activation,
+            engine=engine,
+            n_eval=0,
+        )
+        runs.append(model.run(steps=10, record_every=5, seed=7, progress=False))
+    a, b = runs
+    assert _rel(a.generator, b.generator) < 1e-10
+    assert _rel(a.critic, b.critic) < 1e-10
+    # the critic moved: the comparison is not trivial
+    assert np.abs(a.critic[-1] - a.critic[0]).max() > 1e-3
+    assert np.abs(a.generator[-1] - a.generator[0]).max() > 1e-5
+    np.testing.assert_allclose(
+        a.losses["critic"][1:], b.losses["critic"][1:], rtol=1e-9, atol=1e-13
+    )
+
+
+@needs_numba
+def test_engines_agree_with_threaded_kernels() -> None:
+    tgt = ring(8)
+    runs = []
+    for engine in ("numpy", "numba"):
+        model = WGAN(
+            n_generator=700,
+            n_critic_particles=600,
+            data_dim=2,
+            latent_dim=2,
+            target=tgt,
+            lr=1.0,
+            batch=128,
+            n_critic=2,
+            clip=0.05,
+            engine=engine,
+            n_eval=0,
+        )
+        assert engine == "numpy" or model.engine.use_parallel(128 * 1400)
+        runs.append(model.run(steps=10, record_every=10, seed=3, progress=False))
+    assert _rel(runs[0].generator, runs[1].generator) < 1e-10
+    assert _rel(runs[0].critic, runs[1].critic) < 1e-10
+
+
+@needs_numba
+def test_engines_agree_on_regression() -> None:
+    runs = []
+    for engine in ("numpy", "numba"):
+        model = TwoLayerRegression(
+            n_particles=150, input_dim=3, output_dim=2, lr=2.0, batch=50, engine=engine, n_eval=32
+        )
+        runs.append(model.run(steps=10, record_every=10, seed=1, progress=False))
+    assert _rel(runs[0].generator, runs[1].generator) < 1e-10
+    assert np.abs(runs[0].generator[-1] - runs[0].generator[0]).max() > 1e-4
+
+
+def test_plain_python_kernels_agree_with_numpy_engine() -> None:
+    """The kernel module's loops, run as plain Python, compute the numpy engine's numbers."""
+    k = _kernels()
+    from limitdyn.particles import _numpy_engine as ne
+
+    def py(f):  # type: ignore[no-untyped-def]
+        return getattr(f, "py_func", f)
+
+    rng = np.random.default_rng(2)
+    K, L, N, M, m = 2, 2, 5, 4, 3
+    P = rng.normal(size=(K, L + 2, N))
+    W = rng.normal(size=(K + 2, M))
+    Z = rng.normal(size=(L, m))
+    X = rng.normal(size=(K, m))
+    G1, G2 = np.empty((K, m)), np.empty((K, m))
+    for task in range(K):
+        py(k._gen_forward_task)(P, Z, 0, G1, task)
+    ne.gen_forward(P, Z, 0, G2)
+    np.testing.assert_allclose(G1, G2, rtol=1e-13)
+    g1, g2 = np.empty_like(W), np.empty_like(W)
+    py(k._critic_grad_task)(W, X, G2, 1 / m, -1 / m, 0, g1, 0)
+    ne.critic_grad(W, X, G2, 1 / m, -1 / m, 0, g2)
+    np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
+    E1, F1, E2, F2 = np.empty((K, m)), np.empty(m), np.empty((K, m)), np.empty(m)
+    py(k._critic_input_grad_task)(W, G2, 0, E1, F1, 0)
+    ne.critic_input_grad(W, G2, 0, E2, F2)
+    np.testing.assert_allclose(E1, E2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(F1, F2, rtol=1e-12, atol=1e-15)
+    b1, b2 = np.empty_like(P), np.empty_like(P)
+    for task in range(K):
+        py(k._gen_backward_task)(P, Z, E2, 0, b1, task)
+    ne.gen_backward(P, Z, E2, 0, b2)
+    np.testing.assert_allclose(b1, b2, rtol=1e-12, atol=1e-15)
+
+
+@needs_numba
+def test_float32_tracks_float64() -> None:
+    tgt = ring(8)
+    out = {}
+    for dtype in ("float64", "float32"):
+        model = WGAN(
+            n_generator=200,
+            n_critic_particles=200,
+            data_dim=2,
+            latent_dim=2,
+            target=tgt,
+            lr=1.0,
+            batch=64,
+            clip=0.1,
+            engine="numba",
+            dtype=dtype,
+            n_eval=0,
+        )
+        out[dtype] = model.run(steps=10, record_every=10, seed=0, progress=False)
+    assert out["float32"].generator.dtype == np.float64  # snapshots are always float64
+    assert _rel(out["float32"].generator, out["float64"].generator) < 1e-5
+    assert _rel(out["float32"].critic, out["float64"].critic) < 1e-4
