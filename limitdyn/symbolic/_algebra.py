@@ -125,14 +125,9 @@ class RingAlgebra:
     def scale(self, p: Any, c: sp.Rational) -> Any:
         return p * c
 
-    # -- truncated series in the step ---------------------------------------------------
-    def truncate(self, p: PolyElement, order: int) -> PolyElement:
-        s = self.step_index
-        if all(m[s] <= order for m in p):
-            return p
-        return self.ring.from_dict({m: c for m, c in p.items() if m[s] <= order})
-
+    # -- truncated series in the step, as jets of step-free ring elements ----------------
     def with_step(self, jet: AnyJet) -> Any:
+        """``sum_i step**i jet[i]`` as one ring element."""
         t = self.ring.gens[self.step_index]
         out = self.ring.zero
         for i, c in enumerate(jet):
@@ -140,43 +135,76 @@ class RingAlgebra:
                 out += c * t**i
         return out
 
-    def split(self, p: PolyElement, order: int) -> AnyJet:
-        """The jet ``[c0, ..., c_order]`` of a series in the step."""
-        s = self.step_index
-        parts: list[dict[tuple[int, ...], Any]] = [{} for _ in range(order + 1)]
-        for m, c in p.items():
-            if m[s] <= order:
-                parts[m[s]][(*m[:s], 0, *m[s + 1 :])] = c
-        return [self.ring.from_dict(d) if d else self.ring.zero for d in parts]
+    def jet_mul(self, a: AnyJet, b: AnyJet, order: int) -> AnyJet:
+        """Truncated Cauchy product: only the coefficients up to ``order`` are formed."""
+        out = []
+        for m in range(order + 1):
+            acc = self.ring.zero
+            for i in range(m + 1):
+                if a[i] and b[m - i]:
+                    acc += a[i] * b[m - i]
+            out.append(acc)
+        return out
 
-    def substitute(
-        self, p: PolyElement, subs: Mapping[int, PolyElement], order: int
-    ) -> PolyElement:
-        """``p`` with generator ``i`` replaced by the series ``subs[i]``, truncated in the step."""
-        ring = self.ring
-        powers: dict[tuple[int, int], PolyElement] = {}
+    def evaluate(self, p: PolyElement, subs: Mapping[int, AnyJet], order: int) -> AnyJet:
+        """The jet of ``p`` with generator ``i`` replaced by the jet ``subs[i]``.
 
-        def power(i: int, e: int) -> PolyElement:
-            key = (i, e)
-            if key not in powers:
-                powers[key] = subs[i] if e == 1 else self.truncate(power(i, e - 1) * subs[i], order)
-            return powers[key]
-
-        out = ring.zero
+        Monomials are grouped by their exponents in the substituted generators and the
+        step, so each product of jets is formed once, truncated as it is formed.
+        """
+        ring, s = self.ring, self.step_index
+        groups: dict[tuple[tuple[int, int], ...], dict[tuple[int, ...], Any]] = {}
+        steps: dict[tuple[tuple[int, int], ...], int] = {}
         for monom, coeff in p.items():
-            kept = tuple(0 if i in subs else e for i, e in enumerate(monom))
-            term = ring.from_dict({kept: coeff})
-            for i, e in enumerate(monom):
-                if e and i in subs:
-                    term = self.truncate(term * power(i, e), order)
-                    if not term:
-                        break
-            out += term
-        return self.truncate(out, order)
+            if monom[s] > order:
+                continue
+            pattern = tuple((i, e) for i, e in enumerate(monom) if e and i in subs)
+            key = ((-1, monom[s]), *pattern)
+            kept = tuple(0 if (i in subs or i == s) else e for i, e in enumerate(monom))
+            groups.setdefault(key, {})[kept] = coeff
+            steps[key] = monom[s]
+        powers: dict[tuple[int, int], AnyJet] = {}
+
+        def power(i: int, e: int) -> AnyJet:
+            if (i, e) not in powers:
+                powers[(i, e)] = (
+                    list(subs[i][: order + 1])
+                    if e == 1
+                    else self.jet_mul(power(i, e - 1), subs[i], order)
+                )
+            return powers[(i, e)]
+
+        products: dict[tuple[tuple[int, int], ...], AnyJet] = {}
+
+        def product(pattern: tuple[tuple[int, int], ...]) -> AnyJet:
+            if pattern not in products:
+                if not pattern:
+                    products[pattern] = [ring.one] + [ring.zero] * order
+                else:
+                    head = power(*pattern[-1])
+                    products[pattern] = (
+                        head
+                        if len(pattern) == 1
+                        else self.jet_mul(product(pattern[:-1]), head, order)
+                    )
+            return products[pattern]
+
+        out = [ring.zero] * (order + 1)
+        for key, terms in groups.items():
+            shift = steps[key]
+            const = ring.from_dict(terms)
+            prod = product(key[1:])
+            for m in range(order + 1 - shift):
+                if prod[m]:
+                    out[m + shift] += const * prod[m]
+        return out
 
     def compose(
         self, exprs: Sequence[Any], subs: Mapping[sp.Symbol, AnyJet], order: int
     ) -> list[AnyJet]:
-        series = {self.index[v]: self.with_step(j[: order + 1]) for v, j in subs.items()}
-        series = {i: s for i, s in series.items() if s != self.ring.gens[i]}
-        return [self.split(self.substitute(e, series, order), order) for e in exprs]
+        jets = {
+            self.index[v]: list(j[: order + 1]) + [self.ring.zero] * (order + 1 - len(j))
+            for v, j in subs.items()
+        }
+        jets = {i: j for i, j in jets.items() if not (j[0] == self.ring.gens[i] and not any(j[1:]))}
+        return [self.evaluate(e, jets, order) for e in exprs]

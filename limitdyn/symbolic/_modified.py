@@ -102,7 +102,11 @@ def _check_identity(d0: Vector, variables: Sequence[sp.Symbol], alg: Any) -> Non
 
 def _ring_map_series(scheme: Scheme, order: int) -> tuple[RingAlgebra, list[Vector]] | None:
     """The map's jets in a polynomial ring, or None when the scheme is not polynomial
-    (or an implicit stage has a non-constant ``dR/dw`` at step 0)."""
+    (or an implicit stage has a non-constant ``dR/dw`` at step 0).
+
+    Implicit stages are solved order by order: the coefficient of ``tau**m`` of the
+    residual is ``J w_m + (terms in w_0 .. w_{m-1})`` with ``J = dR/dw`` at step 0.
+    """
     exprs: list[sp.Expr] = []
     holders: list[sp.Symbol] = []
     for stage in scheme.stages:
@@ -111,55 +115,49 @@ def _ring_map_series(scheme: Scheme, order: int) -> tuple[RingAlgebra, list[Vect
     alg = RingAlgebra.try_build(exprs, scheme.variables, holders, scheme.step)
     if alg is None:
         return None
-    gens = alg.ring.gens
-    cur = {v: alg.var(v) for v in scheme.variables}
-
-    def moving() -> dict[int, Any]:
-        return {alg.index[v]: s for v, s in cur.items() if s != alg.var(v)}
-
+    ring = alg.ring
+    zero = ring.zero
+    cur: dict[sp.Symbol, Vector] = {v: [alg.var(v)] + [zero] * order for v in scheme.variables}
     for stage in scheme.stages:
         if isinstance(stage, ExplicitStage):
-            subs = moving()
-            new = [alg.substitute(alg.lift(e), subs, order) for e in stage.values]
+            new = alg.compose([alg.lift(e) for e in stage.values], cur, order)
         elif isinstance(stage, ImplicitStage):
             res = [alg.lift(r) for r in stage.residual]
-            at_rest = {alg.index[u]: alg.var(t) for u, t in zip(stage.unknowns, stage.targets)}
+            rest = {u: [cur[t][0]] for u, t in zip(stage.unknowns, stage.targets)}
+            base = {v: [j[0]] for v, j in cur.items()}
             jac = []
             for r in res:
                 row = []
                 for u in stage.unknowns:
-                    entry = alg.substitute(r.diff(gens[alg.index[u]]), at_rest, 0)
+                    d = r.diff(ring.gens[alg.index[u]])
+                    entry = alg.compose([d], {**base, **rest}, 0)[0][0]
                     if not entry.is_ground:
                         return None
-                    row.append(alg.ring.domain.to_sympy(entry.LC if entry else 0))
+                    row.append(ring.domain.to_sympy(entry.LC if entry else 0))
                 jac.append(row)
             jmat = sp.Matrix(jac)
             if jmat.det() == 0:
                 return None  # the general path raises the proper error
             inv = jmat.inv()
             identity = inv == sp.eye(len(res))
-            w = [cur[t] for t in stage.targets]
-            base = moving()
-            for it in range(order + 1):
-                subs = {**base, **{alg.index[u]: wk for u, wk in zip(stage.unknowns, w)}}
-                r = [alg.substitute(e, subs, order) for e in res]
-                if it == 0 and any(alg.truncate(x, 0) for x in r):
-                    return None  # inconsistent at step 0: let the general path raise
-                if it == order:
-                    break
-                if identity:
-                    w = [wk - rk for wk, rk in zip(w, r)]
-                else:
-                    w = [
-                        wk - sum((rk * inv[i, k] for k, rk in enumerate(r)), alg.zero)
-                        for i, wk in enumerate(w)
-                    ]
+            at0 = alg.compose(res, {**base, **rest}, 0)
+            if any(j[0] for j in at0):
+                return None  # inconsistent at step 0: let the general path raise
+            w = [[cur[t][0]] + [zero] * order for t in stage.targets]
+            for m in range(1, order + 1):
+                subs = {v: j[: m + 1] for v, j in cur.items()}
+                subs.update({u: wk[: m + 1] for u, wk in zip(stage.unknowns, w)})
+                known = [j[m] for j in alg.compose(res, subs, m)]
+                for i, wk in enumerate(w):
+                    if identity:
+                        wk[m] = -known[i]
+                    else:
+                        wk[m] = -sum((known[k] * inv[i, k] for k in range(len(known))), zero)
             new = w
         else:  # pragma: no cover - Stage is closed over these two kinds
             return None
         cur.update(zip(stage.targets, new))
-    jets = [alg.split(cur[v], order) for v in scheme.variables]
-    return alg, [[jets[i][j] for i in range(scheme.dim)] for j in range(order + 1)]
+    return alg, [[cur[v][j] for v in scheme.variables] for j in range(order + 1)]
 
 
 def _one_step_coefficients(scheme: Scheme, order: int) -> tuple[Any, list[Vector]]:
