@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from limitdyn.particles import WGAN, TwoLayerRegression, gaussian_mixture, ring
-
 from limitdyn._optional import has_module
+from limitdyn.particles import WGAN, TwoLayerRegression, gaussian_mixture, ring
 
 needs_numba = pytest.mark.skipif(not has_module("numba"), reason="numba is not installed")
 
