@@ -65,7 +65,7 @@ def _network_params(x: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
         raise InputError(f"{name} has shape {a.shape}, expected {shape}")
     bad = np.argwhere(~np.isfinite(a))
     if bad.size:
-        raise InputError(f"{name}{list(bad[0])} is not finite")
+        raise InputError(f"{name}[{', '.join(str(int(i)) for i in bad[0])}] is not finite")
     return a
 
 
