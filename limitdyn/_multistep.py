@@ -414,6 +414,6 @@ def heavy_ball(
     if beta.free_symbols & set(vs) or step in beta.free_symbols:
         raise SchemeError("momentum must not depend on the variables or the step")
     taken = f.free_symbols | beta.free_symbols | set(vs)
-    prev = _previous_symbols(vs, previous, taken)  # type: ignore[arg-type]
+    prev = _previous_symbols(vs, previous, taken)
     rec = tuple(v - step * sp.diff(f, v) + beta * (v - p) for v, p in zip(vs, prev))
     return _build(vs, prev, rec, step, "heavy ball")

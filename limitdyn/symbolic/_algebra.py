@@ -36,7 +36,7 @@ class ExprAlgebra:
         return expr
 
     def to_expr(self, p: Any) -> sp.Expr:
-        return p  # type: ignore[no-any-return]
+        return p
 
     def var(self, v: sp.Symbol) -> Any:
         return v
@@ -89,7 +89,7 @@ class RingAlgebra:
         for e in exprs:
             if e.atoms(sp.Float) or e.has(sp.Function, sp.Derivative):
                 return None
-            free |= e.free_symbols  # type: ignore[arg-type]
+            free |= e.free_symbols
         known = [*variables, *extra, step]
         params = sorted(free - set(known), key=lambda s: (s.name, str(s.assumptions0)))
         gens = [*known, *params]
@@ -108,7 +108,7 @@ class RingAlgebra:
         return self.ring.from_expr(expr)
 
     def to_expr(self, p: Any) -> sp.Expr:
-        return p.as_expr()  # type: ignore[no-any-return]
+        return p.as_expr()
 
     def var(self, v: sp.Symbol) -> Any:
         return self.ring.gens[self.index[v]]

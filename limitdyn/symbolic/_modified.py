@@ -258,7 +258,7 @@ def _asymmetry(
 def _generic_atoms(exprs: Sequence[sp.Expr]) -> set[sp.Expr]:
     atoms: set[sp.Expr] = set()
     for e in exprs:
-        atoms |= e.atoms(sp.Derivative)  # type: ignore[arg-type]
+        atoms |= e.atoms(sp.Derivative)
         atoms |= {a for a in e.atoms(AppliedUndef)}
     return atoms
 
@@ -562,7 +562,7 @@ class ModifiedEquation:
         if key not in self._cache:
             comps = [self.terms[j][self.variables.index(z), 0] for z in directions]
             self._cache[key] = _asymmetry(comps, directions)
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     def modified_potential(self, order: int | None = None) -> sp.Expr:
         """The modified loss ``V = V_0 + tau V_1 + ...`` with truncated field ``-grad V``.
@@ -605,7 +605,7 @@ class ModifiedEquation:
     def _term_potential(self, j: int, directions: tuple[sp.Symbol, ...], rate: sp.Expr) -> sp.Expr:
         key = ("pot", j, directions, rate)
         if key in self._cache:
-            return self._cache[key]  # type: ignore[no-any-return]
+            return self._cache[key]
         comps = [self.terms[j][self.variables.index(z), 0] / rate for z in directions]
         bad = _asymmetry(comps, directions)
         if bad is not None:
@@ -952,7 +952,7 @@ def modified_equation(scheme: Scheme, order: int, *, players: Any = None) -> Mod
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise SchemeError(f"order must be a non-negative integer, got {order!r}")
     terms = _compute_terms(scheme, order)
-    groups = _default_players(scheme) if players is None else players
+    groups: Any = _default_players(scheme) if players is None else players
     if isinstance(groups, sp.Symbol):
         groups = [groups]
     return ModifiedEquation(scheme.variables, terms, scheme.step, players=groups, name=scheme.name)
