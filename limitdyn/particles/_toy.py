@@ -216,15 +216,16 @@ class ToyGAN:
             return np.concatenate([vt, vo])
 
         t_eval = np.linspace(0.0, t_end, positive_int(n_points, "n_points"))
-        sol = solve_ivp(
-            rhs,
-            (0.0, t_end),
-            np.concatenate([th0, om0]),
-            method="DOP853",
-            t_eval=t_eval,
-            rtol=rtol,
-            atol=atol,
-        )
+        with np.errstate(under="ignore"):  # scipy's step-size floor uses nextafter
+            sol = solve_ivp(
+                rhs,
+                (0.0, t_end),
+                np.concatenate([th0, om0]),
+                method="DOP853",
+                t_eval=t_eval,
+                rtol=rtol,
+                atol=atol,
+            )
         theta, omega = sol.y[:N].T, sol.y[N:].T
         return ToyTrajectory(
             times=sol.t, theta=theta, omega=omega, energy=self.energy(theta, omega)
