@@ -872,7 +872,7 @@ def _compute_terms(scheme: Scheme, order: int) -> tuple[sp.ImmutableMatrix, ...]
     f = _backward_error(d, variables, alg, order)
     terms = []
     for fj in f:
-        col = [alg.to_expr(c) for c in fj]
+        col = [_present(alg.to_expr(c)) for c in fj]
         if isinstance(scheme, TwoStepScheme):
             back = dict(zip(scheme.current, scheme.previous))
             col = col + [c.xreplace(back) for c in col]
@@ -885,6 +885,20 @@ def _compute_terms(scheme: Scheme, order: int) -> tuple[sp.ImmutableMatrix, ...]
 
 
 _TERMS: dict[tuple[Scheme, int], tuple[sp.ImmutableMatrix, ...]] = {}
+
+#: above this many operations a rational term is left expanded rather than factored
+_FACTOR_LIMIT = 300
+
+
+def _present(e: sp.Expr) -> sp.Expr:
+    """Terms with parameters in denominators (rates, momentum) over one factored
+    denominator; polynomial terms are left expanded."""
+    if not any(p.exp.is_negative and p.base.free_symbols for p in e.atoms(sp.Pow)):
+        return e
+    together = sp.together(e)
+    if sp.count_ops(together) > _FACTOR_LIMIT:
+        return together
+    return sp.factor(together)
 
 
 def modified_equation(scheme: Scheme, order: int, *, players: Any = None) -> ModifiedEquation:
