@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -176,7 +177,10 @@ def convergence_study(
     ----------
     scheme : Scheme
     z0 : array_like or mapping
-        Initial state.
+        Initial state. For a two-step scheme (heavy ball, optimistic) given only
+        its current state, each run starts on the invariant manifold of its tau
+        (:meth:`~limitdyn.TwoStepScheme.start`); a full doubled state is used as is
+        (starting at rest, ``x_prev = x0``, costs an O(tau) shift).
     t_end : float
         Final cumulative learning rate.
     taus : array_like
@@ -220,19 +224,35 @@ def convergence_study(
         positive_float(h, "each tau")
     ode, order, label = _reference_ode(scheme, reference)
     given = {} if params is None else dict(params)
+    start = _starts(scheme, z0, params, order=max(order or 1, 1) + 1)
     shared = None
-    if ode is not None:
+    if ode is not None and start is None:
         shared = integrate(ode, z0, t_end=end, params=_select(given, ode), rtol=rtol, atol=atol)
     errors = np.empty(steps.size)
     for i, h in enumerate(progress_bar(steps, desc="convergence", enabled=progress)):
+        zh = z0 if start is None else start(float(h))
         ref = shared
-        if ref is None:
+        if ref is None and ode is not None:
+            ref = integrate(ode, zh, t_end=end, params=_select(given, ode), rtol=rtol, atol=atol)
+        elif ref is None:
             assert order is not None
-            ref = _modified_reference(scheme, order, z0, end, given, float(h), rtol, atol)
-        traj = iterate(scheme, z0, tau=float(h), t_end=end, params=params, engine=engine)
+            ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
+        traj = iterate(scheme, zh, tau=float(h), t_end=end, params=params, engine=engine)
         exact = ref.dense(traj.t).T
         errors[i] = _distance(traj.z - exact, norm)
     return ConvergenceStudy(steps, errors, norm, label, end)
+
+
+def _starts(scheme: Scheme, z0: Any, params: Any, *, order: int) -> Any:
+    """For a two-step scheme given only the current state, the per-tau start on the
+    invariant manifold (:meth:`TwoStepScheme.start`); None when ``z0`` is used as is."""
+    from .._multistep import TwoStepScheme
+
+    if not isinstance(scheme, TwoStepScheme) or isinstance(z0, Mapping):
+        return None
+    if np.ndim(z0) != 1 or len(z0) != len(scheme.current):
+        return None
+    return lambda h: scheme.start(z0, tau=h, order=order, params=params)
 
 
 def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:

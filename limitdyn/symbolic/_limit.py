@@ -45,6 +45,14 @@ def limit_ode(scheme: Scheme) -> ODE:
     >>> ld.limit_ode(ld.alternating([(y, [x - xr]), (x, [y])]))
     ODE(y' = x - x_r, x' = y)
     """
+    from .._multistep import TwoStepScheme
+
+    if isinstance(scheme, TwoStepScheme):
+        # the doubled-state map is not the identity at step 0; its limit is that of the
+        # underlying one-step method, on both halves of the state
+        from ._modified import modified_equation
+
+        return modified_equation(scheme, 0).ode(0)
     series = map_series(scheme, 1)
     for i, v in enumerate(scheme.variables):
         drift = series[i, 0] - v

@@ -109,3 +109,24 @@ def test_study_reports_table_and_plot() -> None:
     np.testing.assert_allclose(xs, study.taus)
     np.testing.assert_allclose(ys, study.errors)
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("reference", "expected"), [("limit", 1.0), (1, 2.0)])
+def test_two_step_scheme_runs_start_on_the_invariant_manifold(reference, expected) -> None:
+    """Heavy ball x+ = x - tau f'(x) + beta (x - x_prev): its limit is x' = -f'(x)/(1 - beta)
+    (Kovachki & Stuart, JMLR 2021). Given only the current state, each run starts on the
+    invariant manifold of its tau, so the order against the order-k modified flow is k + 1
+    (a start at rest would cap it at 1)."""
+    beta = sp.Rational(1, 2)
+    hb = ld.heavy_ball(x**4 / 4 + x**2 / 2, x, momentum=beta)
+    limit = ld.limit_ode(hb)
+    assert sp.simplify(limit.rhs[0] + (x**3 + x) / (1 - beta)) == 0
+    study = ld.convergence_study(
+        hb,
+        [1.0],
+        t_end=2.0,
+        taus=0.005 / 2.0 ** np.arange(4),
+        reference=reference,
+        progress=False,
+    )
+    assert study.local_orders[-1] == pytest.approx(expected, abs=0.1)
