@@ -489,8 +489,10 @@ class WGAN(_ParticleModel):
         w_eval = np.full(self.n_eval, 1.0 / max(self.n_eval, 1))
         modes, sigma = self.target.modes, self.target.sigma
         has_modes = modes is not None and sigma is not None
-        snaps_g: list[np.ndarray] = []
-        snaps_c: list[np.ndarray] = []
+        # snapshots preallocated: no list-then-stack copy at the end (peak memory)
+        snaps_g = np.empty((len(marks), *self.generator_shape))
+        snaps_c = np.empty((len(marks), *self.critic_shape))
+        n_snap = [0]
         metrics: dict[str, list[float]] = {"critic_spread": []}
         if self.clip is not None:
             metrics["critic_boundary"] = []
@@ -501,9 +503,11 @@ class WGAN(_ParticleModel):
                 metrics["high_quality"] = []
 
         def snapshot() -> None:
-            snaps_g.append(np.transpose(P, (2, 0, 1)).astype(np.float64))
-            snaps_c.append(W.T.astype(np.float64))
-            wc = snaps_c[-1]
+            i = n_snap[0]
+            snaps_g[i] = np.transpose(P, (2, 0, 1))
+            snaps_c[i] = W.T
+            n_snap[0] += 1
+            wc = snaps_c[i]
             metrics["critic_spread"].append(
                 float(np.sqrt(((wc - wc.mean(axis=0)) ** 2).sum(axis=1).mean()))
             )
@@ -573,8 +577,8 @@ class WGAN(_ParticleModel):
             model=self,
             times=marks_a * self.dt,
             steps=marks_a,
-            generator=np.stack(snaps_g),
-            critic=np.stack(snaps_c),
+            generator=snaps_g,
+            critic=snaps_c,
             losses=losses,
             metrics={k: np.asarray(v, dtype=np.float64) for k, v in metrics.items()},
         )

@@ -36,6 +36,13 @@ class ParticleRun:
         (``nan`` at the first snapshot).
     metrics : Mapping[str, numpy.ndarray]
         ``(S,)`` metrics evaluated at each snapshot.
+
+    Examples
+    --------
+    >>> from limitdyn.particles import ToyGAN
+    >>> run = ToyGAN(lr=0.1).run(steps=4, record_every=2, init=([1.0], [0.0]))
+    >>> run.times.tolist(), run.generator.shape, sorted(run.metrics)
+    ([0.0, 0.2, 0.4], (3, 1), ['energy'])
     """
 
     model: Any

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import expit, ndtr
 
 from ..errors import DivergenceError, InputError
 from ._run import ParticleRun
@@ -143,11 +142,15 @@ class ToyGAN:
     # ------------------------------------------------------------------ the law of z
     def cdf(self, theta: Any) -> np.ndarray:
         """``F(theta)``, the latent law's CDF (the mass sent to ``-1``)."""
+        from scipy.special import expit, ndtr
+
         th = np.asarray(theta, dtype=np.float64)
         return expit(th) if self.latent == "logistic" else ndtr(th)
 
     def pdf(self, theta: Any) -> np.ndarray:
         """``F'(theta)``."""
+        from scipy.special import expit
+
         th = np.asarray(theta, dtype=np.float64)
         if self.latent == "logistic":
             return expit(th) * expit(-th)
@@ -158,6 +161,8 @@ class ToyGAN:
         th = np.asarray(theta, dtype=np.float64)
         if self.latent == "logistic":
             return np.cosh(th)
+        from scipy.special import ndtr
+
         s = th[..., None] * _GL_X
         integrand = (ndtr(s) - 0.5) * np.sqrt(2 * np.pi) * np.exp(0.5 * s * s)
         return 1.0 + th * (integrand @ _GL_W)
