@@ -258,17 +258,78 @@ def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -
 
 
 @_jit()
-def _act_values(u: np.ndarray, s: np.ndarray, n: int, kind: int) -> None:
+def _act_acc(u: np.ndarray, acc: np.ndarray, a: float, n: int, kind: int) -> None:
+    """``acc[:n] += a * act(u[:n])`` in one pass."""
     if kind == 0:
         for i in range(n):
-            s[i] = 1.0 / (1.0 + _exp_neg_sigmoid(u[i]))
+            acc[i] += a * (1.0 / (1.0 + _exp_neg_sigmoid(u[i])))
     elif kind == 1:
         for i in range(n):
-            s[i] = np.tanh(u[i])
+            acc[i] += a * np.tanh(u[i])
     else:
         for i in range(n):
             v = u[i]
-            s[i] = v if v > 0.0 else 0.0
+            acc[i] += a * (v if v > 0.0 else 0.0)
+
+
+@_jit()
+def _act_acc_ds(
+    u: np.ndarray, acc: np.ndarray, ds: np.ndarray, a: float, n: int, kind: int
+) -> None:
+    """``acc[:n] += a * act(u[:n])`` and ``ds[:n] = act'(u[:n])`` in one pass."""
+    if kind == 0:
+        for i in range(n):
+            e = _exp_neg_sigmoid(u[i])
+            si = 1.0 / (1.0 + e)
+            acc[i] += a * si
+            ds[i] = si * si * e
+    elif kind == 1:
+        for i in range(n):
+            ti = np.tanh(u[i])
+            acc[i] += a * ti
+            ds[i] = 1.0 - ti * ti
+    else:
+        for i in range(n):
+            v = u[i]
+            acc[i] += a * (v if v > 0.0 else 0.0)
+            ds[i] = 1.0 if v > 0.0 else 0.0
+
+
+@_jit()
+def _act_grad_acc(
+    u: np.ndarray,
+    w: float,
+    coef: np.ndarray,
+    off: int,
+    ga: np.ndarray,
+    gc: np.ndarray,
+    t: np.ndarray,
+    n: int,
+    kind: int,
+) -> None:
+    """One pass: ``ga += w act(u)``, ``t = w coef[off:] act'(u)``, ``gc += t``."""
+    if kind == 0:
+        for i in range(n):
+            e = _exp_neg_sigmoid(u[i])
+            si = 1.0 / (1.0 + e)
+            ga[i] += w * si
+            ti = w * coef[off + i] * (si * si * e)
+            t[i] = ti
+            gc[i] += ti
+    elif kind == 1:
+        for i in range(n):
+            th = np.tanh(u[i])
+            ga[i] += w * th
+            ti = w * coef[off + i] * (1.0 - th * th)
+            t[i] = ti
+            gc[i] += ti
+    else:
+        for i in range(n):
+            v = u[i]
+            ga[i] += w * (v if v > 0.0 else 0.0)
+            ti = w * coef[off + i] * (1.0 if v > 0.0 else 0.0)
+            t[i] = ti
+            gc[i] += ti
 
 
 # --------------------------------------------------------------------------- helpers
@@ -299,19 +360,6 @@ def _mul_acc(acc: np.ndarray, a: float, s: np.ndarray, n: int) -> None:
 
 
 @_jit()
-def _scaled_prod(t: np.ndarray, w: float, x: np.ndarray, off: int, ds: np.ndarray, n: int) -> None:
-    """``t[:n] = w * x[off:off+n] * ds[:n]``."""
-    for i in range(n):
-        t[i] = w * x[off + i] * ds[i]
-
-
-# --------------------------------------------------------------------------- kernels
-# Each kernel is a serial task body (``_*_task``) plus two drivers over its tasks:
-# the public name runs them in a ``prange`` (parallel), ``*_serial`` in a plain loop
-# (small problems, where thread launches cost more than they save).
-
-
-@_jit()
 def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, task: int) -> None:
     L = P.shape[1] - 2
     N = P.shape[2]
@@ -321,14 +369,12 @@ def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, 
     r0 = (task % nrb) * ROW_BLOCK
     n = min(ROW_BLOCK, m - r0)
     u = np.empty(ROW_BLOCK, dtype=P.dtype)
-    s = np.empty(ROW_BLOCK, dtype=P.dtype)
     acc = np.zeros(ROW_BLOCK, dtype=P.dtype)
     for i in range(N):
         _fill(u, P[k, L + 1, i], n)
         for ell in range(L):
             _axpy_row(u, P[k, 1 + ell, i], Z[ell], r0, n)
-        _act_values(u, s, n, kind)
-        _mul_acc(acc, P[k, 0, i], s, n)
+        _act_acc(u, acc, P[k, 0, i], n, kind)
     for r in range(n):
         out[k, r0 + r] = acc[r] / N
 
@@ -372,8 +418,6 @@ def _critic_grad_task(
     j0 = task * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, M - j0)
     v = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    s = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    ds = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
     t = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
     gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
@@ -385,10 +429,7 @@ def _critic_grad_task(
             _copy_row(v, W[K + 1], j0, n)
             for k in range(K):
                 _axpy_row(v, Y[k, r], W[1 + k], j0, n)
-            act_block(v, s, ds, n, kind)
-            _mul_acc(gal, w, s, n)
-            _scaled_prod(t, w, W[0], j0, ds, n)
-            _mul_acc(ggam, 1.0, t, n)
+            _act_grad_acc(v, w, W[0], j0, gal, ggam, t, n, kind)
             for k in range(K):
                 _mul_acc(gbet[k], Y[k, r], t, n)
     for jj in range(n):
@@ -444,7 +485,6 @@ def _critic_input_grad_task(
     r0 = task * ROW_BLOCK
     n = min(ROW_BLOCK, m - r0)
     v = np.empty(ROW_BLOCK, dtype=W.dtype)
-    s = np.empty(ROW_BLOCK, dtype=W.dtype)
     ds = np.empty(ROW_BLOCK, dtype=W.dtype)
     fv = np.zeros(ROW_BLOCK, dtype=W.dtype)
     ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
@@ -452,9 +492,8 @@ def _critic_input_grad_task(
         _fill(v, W[K + 1, j], n)
         for k in range(K):
             _axpy_row(v, W[1 + k, j], Y[k], r0, n)
-        act_block(v, s, ds, n, kind)
         alpha = W[0, j]
-        _mul_acc(fv, alpha, s, n)
+        _act_acc_ds(v, fv, ds, alpha, n, kind)
         for k in range(K):
             _mul_acc(ev[k], alpha * W[1 + k, j], ds, n)
     for r in range(n):
@@ -498,8 +537,6 @@ def _gen_backward_task(
     i0 = (task % npb) * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, N - i0)
     u = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    s = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    ds = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
     t = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
     ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
@@ -509,10 +546,7 @@ def _gen_backward_task(
         _copy_row(u, P[k, L + 1], i0, n)
         for ell in range(L):
             _axpy_row(u, Z[ell, r], P[k, 1 + ell], i0, n)
-        act_block(u, s, ds, n, kind)
-        _mul_acc(ga, e, s, n)
-        _scaled_prod(t, e, P[k, 0], i0, ds, n)
-        _mul_acc(gc, 1.0, t, n)
+        _act_grad_acc(u, e, P[k, 0], i0, ga, gc, t, n, kind)
         for ell in range(L):
             _mul_acc(gb[ell], Z[ell, r], t, n)
     for ii in range(n):
