@@ -58,6 +58,8 @@ ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2}
 
 # block sizes (rows of the batch, particles) of the parallel tasks
 ROW_BLOCK = 64
+#: rows per task of the generator forward pass (long vectors amortise the per-unit work)
+GEN_ROW_BLOCK = 256
 PARTICLE_BLOCK = 256
 
 
@@ -299,7 +301,8 @@ def _act_acc_ds(
 def _act_grad_acc(
     u: np.ndarray,
     w: float,
-    coef: np.ndarray,
+    C: np.ndarray,
+    crow: int,
     off: int,
     ga: np.ndarray,
     gc: np.ndarray,
@@ -307,27 +310,27 @@ def _act_grad_acc(
     n: int,
     kind: int,
 ) -> None:
-    """One pass: ``ga += w act(u)``, ``t = w coef[off:] act'(u)``, ``gc += t``."""
+    """One pass: ``ga += w act(u)``, ``t = w C[crow, off:] act'(u)``, ``gc += t``."""
     if kind == 0:
         for i in range(n):
             e = _exp_neg_sigmoid(u[i])
             si = 1.0 / (1.0 + e)
             ga[i] += w * si
-            ti = w * coef[off + i] * (si * si * e)
+            ti = w * C[crow, off + i] * (si * si * e)
             t[i] = ti
             gc[i] += ti
     elif kind == 1:
         for i in range(n):
             th = np.tanh(u[i])
             ga[i] += w * th
-            ti = w * coef[off + i] * (1.0 - th * th)
+            ti = w * C[crow, off + i] * (1.0 - th * th)
             t[i] = ti
             gc[i] += ti
     else:
         for i in range(n):
             v = u[i]
             ga[i] += w * (v if v > 0.0 else 0.0)
-            ti = w * coef[off + i] * (1.0 if v > 0.0 else 0.0)
+            ti = w * C[crow, off + i] * (1.0 if v > 0.0 else 0.0)
             t[i] = ti
             gc[i] += ti
 
@@ -339,24 +342,82 @@ def _fill(u: np.ndarray, value: float, n: int) -> None:
         u[i] = value
 
 
-@_jit()
-def _axpy_row(u: np.ndarray, a: float, x: np.ndarray, off: int, n: int) -> None:
-    """``u[:n] += a * x[off:off+n]``."""
-    for i in range(n):
-        u[i] += a * x[off + i]
+# Helpers take a 2-D array and a row index, never a row view: a view made in an inner
+# loop costs a reference-count update (an atomic shared by all threads).
 
 
 @_jit()
-def _copy_row(u: np.ndarray, x: np.ndarray, off: int, n: int) -> None:
+def _axpy_row(u: np.ndarray, a: float, R: np.ndarray, row: int, off: int, n: int) -> None:
+    """``u[:n] += a * R[row, off:off+n]``."""
     for i in range(n):
-        u[i] = x[off + i]
+        u[i] += a * R[row, off + i]
 
 
 @_jit()
-def _mul_acc(acc: np.ndarray, a: float, s: np.ndarray, n: int) -> None:
-    """``acc[:n] += a * s[:n]``."""
+def _axpy4_row(
+    u: np.ndarray,
+    a0: float,
+    a1: float,
+    a2: float,
+    a3: float,
+    R: np.ndarray,
+    row: int,
+    off: int,
+    n: int,
+) -> None:
+    """``u[:n] += sum_q a_q R[row + q, off:off+n]`` for q < 4 (one load and store of u)."""
     for i in range(n):
-        acc[i] += a * s[i]
+        u[i] += ((a0 * R[row, off + i] + a1 * R[row + 1, off + i]) + a2 * R[row + 2, off + i]) + (
+            a3 * R[row + 3, off + i]
+        )
+
+
+@_jit()
+def _affine(
+    u: np.ndarray,
+    n: int,
+    S: np.ndarray,
+    s_row0: int,
+    s_col: int,
+    R: np.ndarray,
+    r_row0: int,
+    off: int,
+    count: int,
+) -> None:
+    """``u[:n] += sum_l S[s_row0 + l, s_col] * R[r_row0 + l, off:off+n]``, ``l < count``.
+
+    Four terms per pass, so ``u`` is loaded and stored ``count / 4`` times, not ``count``.
+    """
+    ell = 0
+    while ell + 4 <= count:
+        _axpy4_row(
+            u,
+            S[s_row0 + ell, s_col],
+            S[s_row0 + ell + 1, s_col],
+            S[s_row0 + ell + 2, s_col],
+            S[s_row0 + ell + 3, s_col],
+            R,
+            r_row0 + ell,
+            off,
+            n,
+        )
+        ell += 4
+    while ell < count:
+        _axpy_row(u, S[s_row0 + ell, s_col], R, r_row0 + ell, off, n)
+        ell += 1
+
+
+@_jit()
+def _copy_row(u: np.ndarray, R: np.ndarray, row: int, off: int, n: int) -> None:
+    for i in range(n):
+        u[i] = R[row, off + i]
+
+
+@_jit()
+def _mul_acc_row(G: np.ndarray, row: int, a: float, t: np.ndarray, n: int) -> None:
+    """``G[row, :n] += a * t[:n]``."""
+    for i in range(n):
+        G[row, i] += a * t[i]
 
 
 @_jit()
@@ -364,24 +425,24 @@ def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, 
     L = P.shape[1] - 2
     N = P.shape[2]
     m = Z.shape[1]
-    nrb = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    nrb = (m + GEN_ROW_BLOCK - 1) // GEN_ROW_BLOCK
     k = task // nrb
-    r0 = (task % nrb) * ROW_BLOCK
-    n = min(ROW_BLOCK, m - r0)
-    u = np.empty(ROW_BLOCK, dtype=P.dtype)
-    acc = np.zeros(ROW_BLOCK, dtype=P.dtype)
+    r0 = (task % nrb) * GEN_ROW_BLOCK
+    n = min(GEN_ROW_BLOCK, m - r0)
+    u = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
+    acc = np.zeros(GEN_ROW_BLOCK, dtype=P.dtype)
+    Pk = P[k]
     for i in range(N):
-        _fill(u, P[k, L + 1, i], n)
-        for ell in range(L):
-            _axpy_row(u, P[k, 1 + ell, i], Z[ell], r0, n)
-        _act_acc(u, acc, P[k, 0, i], n, kind)
+        _fill(u, Pk[L + 1, i], n)
+        _affine(u, n, Pk, 1, i, Z, 0, r0, L)
+        _act_acc(u, acc, Pk[0, i], n, kind)
     for r in range(n):
         out[k, r0 + r] = acc[r] / N
 
 
 @_jit()
 def _gen_forward_tasks(P: np.ndarray, Z: np.ndarray) -> int:
-    return P.shape[0] * ((Z.shape[1] + ROW_BLOCK - 1) // ROW_BLOCK)
+    return P.shape[0] * ((Z.shape[1] + GEN_ROW_BLOCK - 1) // GEN_ROW_BLOCK)
 
 
 @_jit(parallel=True)
@@ -426,12 +487,11 @@ def _critic_grad_task(
         Y = X if src == 0 else G
         w = wx if src == 0 else wg
         for r in range(Y.shape[1]):
-            _copy_row(v, W[K + 1], j0, n)
+            _copy_row(v, W, K + 1, j0, n)
+            _affine(v, n, Y, 0, r, W, 1, j0, K)
+            _act_grad_acc(v, w, W, 0, j0, gal, ggam, t, n, kind)
             for k in range(K):
-                _axpy_row(v, Y[k, r], W[1 + k], j0, n)
-            _act_grad_acc(v, w, W[0], j0, gal, ggam, t, n, kind)
-            for k in range(K):
-                _mul_acc(gbet[k], Y[k, r], t, n)
+                _mul_acc_row(gbet, k, Y[k, r], t, n)
     for jj in range(n):
         grad[0, j0 + jj] = gal[jj]
         grad[K + 1, j0 + jj] = ggam[jj]
@@ -490,12 +550,11 @@ def _critic_input_grad_task(
     ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
     for j in range(M):
         _fill(v, W[K + 1, j], n)
-        for k in range(K):
-            _axpy_row(v, W[1 + k, j], Y[k], r0, n)
+        _affine(v, n, W, 1, j, Y, 0, r0, K)
         alpha = W[0, j]
         _act_acc_ds(v, fv, ds, alpha, n, kind)
         for k in range(K):
-            _mul_acc(ev[k], alpha * W[1 + k, j], ds, n)
+            _mul_acc_row(ev, k, alpha * W[1 + k, j], ds, n)
     for r in range(n):
         F[r0 + r] = fv[r] / M
     for k in range(K):
@@ -541,14 +600,14 @@ def _gen_backward_task(
     ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
+    Pk = P[k]
     for r in range(m):
         e = E[k, r]
-        _copy_row(u, P[k, L + 1], i0, n)
+        _copy_row(u, Pk, L + 1, i0, n)
+        _affine(u, n, Z, 0, r, Pk, 1, i0, L)
+        _act_grad_acc(u, e, Pk, 0, i0, ga, gc, t, n, kind)
         for ell in range(L):
-            _axpy_row(u, Z[ell, r], P[k, 1 + ell], i0, n)
-        _act_grad_acc(u, e, P[k, 0], i0, ga, gc, t, n, kind)
-        for ell in range(L):
-            _mul_acc(gb[ell], Z[ell, r], t, n)
+            _mul_acc_row(gb, ell, Z[ell, r], t, n)
     for ii in range(n):
         grad[k, 0, i0 + ii] = ga[ii] / m
         grad[k, L + 1, i0 + ii] = gc[ii] / m
