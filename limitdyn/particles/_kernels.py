@@ -63,9 +63,15 @@ GEN_ROW_BLOCK = 256
 PARTICLE_BLOCK = 256
 
 
-def _jit(*, parallel: bool = False) -> Any:
+def _jit(*, parallel: bool = False, inline: bool = False) -> Any:
     if HAVE_NUMBA:
-        return _numba.njit(cache=True, fastmath=False, parallel=parallel, error_model="numpy")
+        return _numba.njit(
+            cache=True,
+            fastmath=False,
+            parallel=parallel,
+            error_model="numpy",
+            inline="always" if inline else "never",
+        )
 
     def identity(func: Any) -> Any:
         return func
@@ -182,7 +188,7 @@ _C12 = 1.0 / 479001600.0
 _C13 = 1.0 / 6227020800.0
 
 
-@_jit()
+@_jit(inline=True)
 def _exp_core(x: float) -> float:
     """``exp(x)`` for finite ``x`` in ``[-1000, 1000]`` (no checks; see :func:`fast_exp`)."""
     t = _fma(x, _LOG2E, _MAGIC)
@@ -218,13 +224,30 @@ def fast_exp(x: float) -> float:
     return y if x == x else x
 
 
-@_jit()
+@_jit(inline=True)
 def _exp_neg_sigmoid(u: float) -> float:
-    """``exp(-u)`` capped at ``exp(708)`` (so that ``s * s * e`` never forms ``0 * inf``)."""
+    """``exp(-u)`` for the sigmoid, with ``-u`` clipped to ``[-708, 708]``.
+
+    The cap keeps ``s * s * e`` from forming ``0 * inf``; below ``exp(-708)`` the sigmoid
+    is 1 to the last bit anyway. On this range ``2**k`` is a normal number, so one scale
+    factor suffices (no split of the exponent as in :func:`fast_exp`).
+    """
     x = -u
     x = x if x < 708.0 else 708.0
-    x = x if x > -1000.0 else -1000.0
-    return _exp_core(x)
+    x = x if x > -708.0 else -708.0
+    t = _fma(x, _LOG2E, _MAGIC)
+    kf = t - _MAGIC
+    r = _fma(-kf, _LN2_HI, x)
+    r = _fma(-kf, _LN2_LO, r)
+    r2 = r * r
+    r4 = r2 * r2
+    b0 = _fma(_fma(_C5, r, _C4), r2, _fma(_C3, r, 0.5))
+    b1 = _fma(_fma(_C9, r, _C8), r2, _fma(_C7, r, _C6))
+    b2 = _fma(_fma(_C13, r, _C12), r2, _fma(_C11, r, _C10))
+    h = _fma(_fma(b2, r4, b1), r4, b0)
+    p = 1.0 + _fma(r2, h, r)
+    e = _f64_bits(kf + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
+    return p * _bits_f64(e << 52)
 
 
 @_jit()
@@ -238,7 +261,7 @@ def fast_exp_array(x: np.ndarray, out: np.ndarray) -> None:
 def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -> None:
     """Activation values ``s`` and derivatives ``ds`` of ``u[:n]``.
 
-    ``kind``: 0 sigmoid (``ds = s * s * exp(-u)``, which has no cancellation where
+    ``kind``: 0 sigmoid (``ds = s * (exp(-u) s)``: no cancellation and no underflow where
     the unit saturates), 1 tanh, 2 ReLU (derivative 0 at 0).
     """
     if kind == 0:
@@ -246,7 +269,7 @@ def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -
             e = _exp_neg_sigmoid(u[i])
             si = 1.0 / (1.0 + e)
             s[i] = si
-            ds[i] = si * si * e
+            ds[i] = si * (e * si)
     elif kind == 1:
         for i in range(n):
             t = np.tanh(u[i])
@@ -259,7 +282,7 @@ def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -
             ds[i] = 1.0 if v > 0.0 else 0.0
 
 
-@_jit()
+@_jit(inline=True)
 def _act_acc(u: np.ndarray, acc: np.ndarray, a: float, n: int, kind: int) -> None:
     """``acc[:n] += a * act(u[:n])`` in one pass."""
     if kind == 0:
@@ -274,7 +297,7 @@ def _act_acc(u: np.ndarray, acc: np.ndarray, a: float, n: int, kind: int) -> Non
             acc[i] += a * (v if v > 0.0 else 0.0)
 
 
-@_jit()
+@_jit(inline=True)
 def _act_acc_ds(
     u: np.ndarray, acc: np.ndarray, ds: np.ndarray, a: float, n: int, kind: int
 ) -> None:
@@ -284,7 +307,7 @@ def _act_acc_ds(
             e = _exp_neg_sigmoid(u[i])
             si = 1.0 / (1.0 + e)
             acc[i] += a * si
-            ds[i] = si * si * e
+            ds[i] = si * (e * si)
     elif kind == 1:
         for i in range(n):
             ti = np.tanh(u[i])
@@ -297,7 +320,7 @@ def _act_acc_ds(
             ds[i] = 1.0 if v > 0.0 else 0.0
 
 
-@_jit()
+@_jit(inline=True)
 def _act_grad_acc(
     u: np.ndarray,
     w: float,
@@ -316,7 +339,7 @@ def _act_grad_acc(
             e = _exp_neg_sigmoid(u[i])
             si = 1.0 / (1.0 + e)
             ga[i] += w * si
-            ti = w * C[crow, off + i] * (si * si * e)
+            ti = w * C[crow, off + i] * (si * (e * si))
             t[i] = ti
             gc[i] += ti
     elif kind == 1:
@@ -336,7 +359,7 @@ def _act_grad_acc(
 
 
 # --------------------------------------------------------------------------- helpers
-@_jit()
+@_jit(inline=True)
 def _fill(u: np.ndarray, value: float, n: int) -> None:
     for i in range(n):
         u[i] = value
@@ -346,14 +369,14 @@ def _fill(u: np.ndarray, value: float, n: int) -> None:
 # loop costs a reference-count update (an atomic shared by all threads).
 
 
-@_jit()
+@_jit(inline=True)
 def _axpy_row(u: np.ndarray, a: float, R: np.ndarray, row: int, off: int, n: int) -> None:
     """``u[:n] += a * R[row, off:off+n]``."""
     for i in range(n):
         u[i] += a * R[row, off + i]
 
 
-@_jit()
+@_jit(inline=True)
 def _axpy4_row(
     u: np.ndarray,
     a0: float,
@@ -372,7 +395,7 @@ def _axpy4_row(
         )
 
 
-@_jit()
+@_jit(inline=True)
 def _affine(
     u: np.ndarray,
     n: int,
@@ -407,13 +430,56 @@ def _affine(
         ell += 1
 
 
-@_jit()
+@_jit(inline=True)
 def _copy_row(u: np.ndarray, R: np.ndarray, row: int, off: int, n: int) -> None:
     for i in range(n):
         u[i] = R[row, off + i]
 
 
-@_jit()
+@_jit(inline=True)
+def _mul_acc4_rows(
+    G: np.ndarray, row: int, a0: float, a1: float, a2: float, a3: float, t: np.ndarray, n: int
+) -> None:
+    """``G[row + q, :n] += a_q * t[:n]`` for q < 4 (``t`` loaded once)."""
+    for i in range(n):
+        ti = t[i]
+        G[row, i] += a0 * ti
+        G[row + 1, i] += a1 * ti
+        G[row + 2, i] += a2 * ti
+        G[row + 3, i] += a3 * ti
+
+
+@_jit(inline=True)
+def _outer_acc(
+    G: np.ndarray,
+    count: int,
+    S: np.ndarray,
+    s_row0: int,
+    s_col: int,
+    scale: float,
+    t: np.ndarray,
+    n: int,
+) -> None:
+    """``G[l, :n] += scale * S[s_row0 + l, s_col] * t[:n]`` for ``l < count``, 4 rows a pass."""
+    ell = 0
+    while ell + 4 <= count:
+        _mul_acc4_rows(
+            G,
+            ell,
+            scale * S[s_row0 + ell, s_col],
+            scale * S[s_row0 + ell + 1, s_col],
+            scale * S[s_row0 + ell + 2, s_col],
+            scale * S[s_row0 + ell + 3, s_col],
+            t,
+            n,
+        )
+        ell += 4
+    while ell < count:
+        _mul_acc_row(G, ell, scale * S[s_row0 + ell, s_col], t, n)
+        ell += 1
+
+
+@_jit(inline=True)
 def _mul_acc_row(G: np.ndarray, row: int, a: float, t: np.ndarray, n: int) -> None:
     """``G[row, :n] += a * t[:n]``."""
     for i in range(n):
@@ -490,8 +556,7 @@ def _critic_grad_task(
             _copy_row(v, W, K + 1, j0, n)
             _affine(v, n, Y, 0, r, W, 1, j0, K)
             _act_grad_acc(v, w, W, 0, j0, gal, ggam, t, n, kind)
-            for k in range(K):
-                _mul_acc_row(gbet, k, Y[k, r], t, n)
+            _outer_acc(gbet, K, Y, 0, r, 1.0, t, n)
     for jj in range(n):
         grad[0, j0 + jj] = gal[jj]
         grad[K + 1, j0 + jj] = ggam[jj]
@@ -553,8 +618,7 @@ def _critic_input_grad_task(
         _affine(v, n, W, 1, j, Y, 0, r0, K)
         alpha = W[0, j]
         _act_acc_ds(v, fv, ds, alpha, n, kind)
-        for k in range(K):
-            _mul_acc_row(ev, k, alpha * W[1 + k, j], ds, n)
+        _outer_acc(ev, K, W, 1, j, alpha, ds, n)
     for r in range(n):
         F[r0 + r] = fv[r] / M
     for k in range(K):
@@ -606,8 +670,7 @@ def _gen_backward_task(
         _copy_row(u, Pk, L + 1, i0, n)
         _affine(u, n, Z, 0, r, Pk, 1, i0, L)
         _act_grad_acc(u, e, Pk, 0, i0, ga, gc, t, n, kind)
-        for ell in range(L):
-            _mul_acc_row(gb, ell, Z[ell, r], t, n)
+        _outer_acc(gb, L, Z, 0, r, 1.0, t, n)
     for ii in range(n):
         grad[k, 0, i0 + ii] = ga[ii] / m
         grad[k, L + 1, i0 + ii] = gc[ii] / m
