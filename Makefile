@@ -39,4 +39,5 @@ docs: $(VENV)/.stamp-all
 	$(BIN)/sphinx-build -q -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) figures build *.egg-info
+	rm -rf $(VENV) figures build *.egg-info docs/_build docs/generated
+	find limitdyn -name '*.nbi' -o -name '*.nbc' | xargs rm -f
