@@ -15,6 +15,8 @@ PACKAGES = [
     "limitdyn.numeric",
     "limitdyn.figures",
     "limitdyn.plotting",
+    "limitdyn.particles",
+    "limitdyn.testing.strategies",
 ]
 
 
@@ -42,3 +44,20 @@ def test_tau_is_positive_symbol() -> None:
     import limitdyn as ld
 
     assert ld.tau.is_positive and ld.tau.name == "tau"
+
+
+def test_particles_import_needs_neither_sympy_nor_numba() -> None:
+    """The particle engine is loaded without the symbolic stack (first-step latency)."""
+    code = (
+        "import sys, limitdyn.particles; "
+        "mods = ('sympy', 'numba', 'matplotlib', 'torch'); "
+        "print(','.join(m for m in mods if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_dir_lists_lazy_names() -> None:
+    import limitdyn
+
+    assert {"iterate", "particles", "tau"} <= set(dir(limitdyn))
