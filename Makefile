@@ -33,6 +33,8 @@ lint: $(VENV)/.stamp-test
 bench: $(VENV)/.stamp-all
 	$(PY) benchmarks/iterate.py
 	$(PY) benchmarks/convergence.py
+	$(PY) benchmarks/modified.py
+	$(PY) benchmarks/particles.py
 
 docs: $(VENV)/.stamp-all
 	$(PY) -m pip install --quiet -e ".[docs]"

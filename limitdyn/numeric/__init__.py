@@ -1,5 +1,6 @@
 """Numerics: compiled iteration, scipy reference solutions, convergence studies."""
 
+from .._engine import ENGINES
 from ._convergence import (
     NORMS,
     ConvergenceStudy,
@@ -8,7 +9,6 @@ from ._convergence import (
     fitted_order,
     refinement_check,
 )
-from ._engine import ENGINES
 from ._integrate import METHODS, integrate
 from ._iterate import iterate
 from ._trajectory import Trajectory

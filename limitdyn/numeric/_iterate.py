@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from .._engine import resolve_engine
 from .._scheme import Scheme
 from ..errors import DivergenceError, InputError, SchemeError, SolverError
 from ._compile import compile_scheme
-from ._engine import resolve_engine
 from ._inputs import parameter_vector, state_vector, step_sizes
 from ._trajectory import Trajectory
 

@@ -9,38 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from .._optional import has_module, import_optional
+from .._engine import resolve_engine
 from ..errors import InputError
 
-ENGINES = ("auto", "numpy", "numba")
 DTYPES = ("float64", "float32")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 #: activations per kernel call above which the numba kernels run threaded
 PARALLEL_WORK = 1 << 16
-
-
-def resolve_engine(engine: str) -> str:
-    """``"numpy"`` or ``"numba"`` for a requested engine name.
-
-    ``"auto"`` picks numba when it is installed and falls back to numpy;
-    ``"numba"`` without numba raises :class:`~limitdyn.errors.OptionalDependencyError`.
-
-    Examples
-    --------
-    >>> resolve_engine("numpy")
-    'numpy'
-    >>> resolve_engine("cuda")
-    Traceback (most recent call last):
-    ...
-    limitdyn.errors.InputError: unknown engine 'cuda'; valid engines: auto, numpy, numba
-    """
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
-    if engine == "auto":
-        return "numba" if has_module("numba") else "numpy"
-    if engine == "numba":
-        import_optional("numba")
-    return engine
 
 
 def resolve_dtype(dtype: Any) -> np.dtype:

@@ -128,7 +128,7 @@ def test_undefined_function_cannot_be_iterated() -> None:
 
 
 def test_numba_engine_without_numba_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    import limitdyn.numeric._engine as engine_module
+    import limitdyn._engine as engine_module
 
     monkeypatch.setattr(engine_module, "has_module", lambda name: False)
     assert engine_module.resolve_engine("auto") == "numpy"

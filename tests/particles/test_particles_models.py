@@ -219,7 +219,7 @@ def test_bad_inputs_are_named() -> None:
 
 
 def test_numba_engine_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
-    from limitdyn.particles import _engine
+    import limitdyn._engine as _engine
 
     monkeypatch.setitem(sys.modules, "numba", None)
     monkeypatch.setattr(_engine, "has_module", lambda name: False)

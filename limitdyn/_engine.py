@@ -1,9 +1,9 @@
-"""Engine selection: ``"auto" | "numpy" | "numba"``."""
+"""Engine selection shared by iteration loops and particle kernels: "auto", "numpy", "numba"."""
 
 from __future__ import annotations
 
-from .._optional import has_module, import_optional
-from ..errors import InputError
+from ._optional import has_module, import_optional
+from .errors import InputError
 
 ENGINES = ("auto", "numpy", "numba")
 
