@@ -265,4 +265,4 @@ def jets_of(
     [[exp(x), exp(x), exp(x)/2]]
     """
     evaluator = _JetEvaluator(subs, step, order)
-    return [[tidy(c) for c in evaluator(sp.sympify(e))] for e in exprs]
+    return [[tidy(c) for c in evaluator(sp.sympify(e, strict=True))] for e in exprs]
