@@ -672,6 +672,79 @@ def _val_outer(
         _outer_acc(G, count, S, s_row0, s_col, alpha, ds, n)
 
 
+@_jit(inline=True)
+def _axpy4_row2(
+    u: np.ndarray,
+    u2: np.ndarray,
+    S: np.ndarray,
+    s_row: int,
+    s_col: int,
+    R: np.ndarray,
+    row: int,
+    off: int,
+    n: int,
+) -> None:
+    """:func:`_axpy4_row` for particles ``s_col`` (into ``u``) and ``s_col + 1`` (``u2``).
+
+    The four rows of ``R`` are loaded once for both particles.
+    """
+    a0 = S[s_row, s_col]
+    a1 = S[s_row + 1, s_col]
+    a2 = S[s_row + 2, s_col]
+    a3 = S[s_row + 3, s_col]
+    b0 = S[s_row, s_col + 1]
+    b1 = S[s_row + 1, s_col + 1]
+    b2 = S[s_row + 2, s_col + 1]
+    b3 = S[s_row + 3, s_col + 1]
+    for i in range(n):
+        r0 = R[row, off + i]
+        r1 = R[row + 1, off + i]
+        r2 = R[row + 2, off + i]
+        r3 = R[row + 3, off + i]
+        u[i] += ((a0 * r0 + a1 * r1) + a2 * r2) + a3 * r3
+        u2[i] += ((b0 * r0 + b1 * r1) + b2 * r2) + b3 * r3
+
+
+@_jit(inline=True)
+def _affine_fill2(
+    u: np.ndarray,
+    u2: np.ndarray,
+    n: int,
+    S: np.ndarray,
+    s_row0: int,
+    s_col: int,
+    c_row: int,
+    R: np.ndarray,
+    r_row0: int,
+    off: int,
+    count: int,
+) -> None:
+    """:func:`_affine_fill` (fill, then :func:`_affine`) for particles ``s_col`` and ``s_col + 1``.
+
+    Same operations in the same order per particle (bitwise the same), four rows of ``R``
+    loaded once per pass for both particles.
+    """
+    _fill(u, S[c_row, s_col], n)
+    _fill(u2, S[c_row, s_col + 1], n)
+    ell = 0
+    while ell + 4 <= count:
+        _axpy4_row2(u, u2, S, s_row0 + ell, s_col, R, r_row0 + ell, off, n)
+        ell += 4
+    while ell < count:
+        _axpy_row(u, S[s_row0 + ell, s_col], R, r_row0 + ell, off, n)
+        _axpy_row(u2, S[s_row0 + ell, s_col + 1], R, r_row0 + ell, off, n)
+        ell += 1
+
+
+@_jit(inline=True)
+def _acc_scaled2(
+    acc: np.ndarray, a: float, s: np.ndarray, b: float, s2: np.ndarray, n: int
+) -> None:
+    """``acc[:n] += a * s[:n]`` then ``acc[:n] += b * s2[:n]``, in one pass."""
+    for i in range(n):
+        acc[i] = (acc[i] + a * s[i]) + b * s2[i]
+
+
 @_jit()
 def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, task: int) -> None:
     L = P.shape[1] - 2
@@ -685,10 +758,22 @@ def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, 
     sv = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
     acc = np.zeros(GEN_ROW_BLOCK, dtype=P.dtype)
     Pk = P[k]
-    for i in range(N):
+    i = 0
+    if L >= 4:
+        # two particles per pass: the latent rows are loaded once for both
+        u2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
+        sv2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
+        while i + 2 <= N:
+            _affine_fill2(u, u2, n, Pk, 1, i, L + 1, Z, 0, r0, L)
+            act_values(u, sv, n, kind)
+            act_values(u2, sv2, n, kind)
+            _acc_scaled2(acc, Pk[0, i], sv, Pk[0, i + 1], sv2, n)
+            i += 2
+    while i < N:
         _affine_fill(u, n, Pk[L + 1, i], Pk, 1, i, Z, 0, r0, L)
         act_values(u, sv, n, kind)
         _acc_scaled(acc, Pk[0, i], sv, n)
+        i += 1
     for r in range(n):
         out[k, r0 + r] = acc[r] / N
 
