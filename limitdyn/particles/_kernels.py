@@ -14,12 +14,15 @@ Layouts (structure of arrays, particles contiguous so loops vectorise):
   ``W[K+1] = gamma``;
 - batches are stored feature-major: latent ``Z`` : ``(L, m)``, points ``X`` : ``(K, m)``.
 
-Performance notes (see ``shared/PERFORMANCE.md``): the sigmoid uses a branch-free
-``exp`` built from integer bit manipulation on the exponent (range reduction plus a
-degree-13 polynomial, relative error below 4e-16), which vectorises where
-``np.exp`` compiles to a scalar libm call; every loop that vectorises lives in its
-own small helper; the backward pass recomputes the activations instead of storing
-``batch x N x K`` intermediates; threads reduce into private buffers.
+Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README_particles.md``):
+the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on the exponent
+(range reduction plus a degree-11 fitted polynomial; :func:`fast_exp` keeps a degree-13
+one; relative errors below 4e-16), which vectorises where ``np.exp`` compiles to a scalar
+libm call; its constants enter each task once through :func:`_opaque` so that the loops do
+not rebuild them; activations are computed in their own pass over a block, between the
+pre-activation pass and the accumulation pass; the backward pass recomputes the
+activations instead of storing ``batch x N x K`` intermediates; threads reduce into
+private buffers.
 """
 
 from __future__ import annotations
