@@ -222,7 +222,7 @@ def main() -> None:
     except ImportError:
         have_torch = False
         print("torch is not importable in this interpreter: skipping the PyTorch comparison")
-        print("(run with /tmp/torchvenv/bin/python, see benchmarks/README_particles.md)\n")
+        print("(run with /tmp/torchvenv/bin/python, see benchmarks/README.md)\n")
 
     numba_env = _env(1, THREADS)
     torch_env = _env(1, 1)

@@ -14,7 +14,7 @@ Layouts (structure of arrays, particles contiguous so loops vectorise):
   ``W[K+1] = gamma``;
 - batches are stored feature-major: latent ``Z`` : ``(L, m)``, points ``X`` : ``(K, m)``.
 
-Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README_particles.md``):
+Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README.md``):
 the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on the exponent
 (range reduction plus a degree-11 fitted polynomial; :func:`fast_exp` keeps a degree-13
 one; relative errors below 4e-16), which vectorises where ``np.exp`` compiles to a scalar
