@@ -85,6 +85,19 @@ def _import_generated(source: str) -> ModuleType:
     return module
 
 
+@lru_cache(maxsize=1)
+def _kernel_stamp() -> str:
+    """Hash of the kernels that generated modules call: part of every module's text, so a
+    changed kernel gives new module files and numba never reuses a stale inlined copy."""
+    from . import _kernels
+
+    return hashlib.sha256(Path(_kernels.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _module_text(engine: str, body: str) -> str:
+    return f"# limitdyn kernels {_kernel_stamp()}\n" + _HEADERS[engine] + "\n\n" + body
+
+
 class CompiledScheme:
     """A scheme's iteration loop compiled for one engine.
 
@@ -105,7 +118,7 @@ class CompiledScheme:
         footer = ""
         if engine == "numba":
             footer = '\n\nrun = numba.njit(run, error_model="numpy", cache=True)\n'
-        self.source = _HEADERS[engine] + "\n\n" + body + footer
+        self.source = _module_text(engine, body + footer)
         sizes = [len(s.targets) for s in scheme.stages if isinstance(s, ImplicitStage)]
         self.newton_size = max(sizes, default=1)
         self.run = _import_generated(self.source).run
@@ -120,5 +133,5 @@ def compile_scheme(scheme: Scheme, engine: str) -> CompiledScheme:
 @lru_cache(maxsize=128)
 def compile_ode(ode: ODE, parameters: tuple[Any, ...]) -> tuple[Any, Any]:
     """``(rhs, jac)`` numpy callables of an ODE with parameters in the given order, cached."""
-    module = _import_generated(_HEADERS["numpy"] + "\n\n" + ode_source(ode, parameters))
+    module = _import_generated(_module_text("numpy", ode_source(ode, parameters)))
     return module.rhs, module.jac
