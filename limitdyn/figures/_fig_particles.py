@@ -268,7 +268,7 @@ def toy_gan_particles() -> FigureResult:
     ax.plot(sol.times, sol.energy - sol.energy[0], "k", label="limit ODE, N = 5, M = 3")
     ax.set_xlabel("time $t$")
     ax.set_ylabel(r"$H(t) - H(0)$")
-    ax.set_title("energy: exact along the ODE, first-order drift")
+    ax.set_title("energy: conserved by the ODE, O(lr) drift")
     ax.legend(fontsize="small")
     fig.suptitle("Toy GAN (K = L = 1, P = (delta_-1 + delta_1)/2, logistic latent)")
     return FigureResult(
