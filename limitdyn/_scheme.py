@@ -366,8 +366,6 @@ def implicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
 def _one_block(field: Any, variables: Any, *, step: sp.Symbol, implicit: bool, name: str) -> Scheme:
     step = _check_step(step)
     vs = as_symbols(variables, where="variables")
-    if step in vs:
-        raise SchemeError(f"the step symbol {step} is listed among the variables")
     f = as_field(field, len(vs), where="field")
     stage = _block_stage(vs, f, step, implicit=implicit, label="all")
     return Scheme(variables=vs, stages=(stage,), step=step, name=name)
@@ -551,8 +549,6 @@ def from_map(mapping: Mapping[Any, Any], *, variables: Any = None, step: sp.Symb
     for k in keys:
         if k not in vs:
             raise SchemeError(f"from_map: {k} is mapped but not listed in variables")
-    if step in vs:
-        raise SchemeError(f"from_map: the step symbol {step} is listed among the variables")
     values = tuple(
         as_expr(mapping[v], where=f"from_map value of {v}") if v in mapping else v for v in vs
     )

@@ -102,10 +102,15 @@ def make_figure(name: str) -> FigureResult:
     LimitdynError
         If ``name`` is not registered; the message lists the valid names.
     """
+    return _recipe(name).make()
+
+
+def _recipe(name: str) -> FigureRecipe:
+    """The registered recipe called ``name``; unknown names list the valid ones."""
     _load()
     if name not in _REGISTRY:
         raise LimitdynError(f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name].make()
+    return _REGISTRY[name]
 
 
 def write_figures(
@@ -140,16 +145,13 @@ def write_figures(
 
     _load()
     names = list(only) if only else sorted(_REGISTRY)
-    for name in names:
-        if name not in _REGISTRY:
-            raise LimitdynError(
-                f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}"
-            )
+    recipes = [_recipe(name) for name in names]  # every name checked before writing any
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name in progress_bar(names, desc="figures", enabled=progress):
-        result = _REGISTRY[name].make()
+    for recipe in progress_bar(recipes, desc="figures", enabled=progress):
+        name = recipe.name
+        result = recipe.make()
         for fmt in formats:
             target = directory / f"{name}.{fmt}"
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=f".{fmt}")
