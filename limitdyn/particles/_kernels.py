@@ -16,13 +16,13 @@ Layouts (structure of arrays, particles contiguous so loops vectorise):
 
 Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README.md``):
 the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on the exponent
-(range reduction plus a degree-11 fitted polynomial; :func:`fast_exp` keeps a degree-13
-one; relative errors below 4e-16), which vectorises where ``np.exp`` compiles to a scalar
-libm call; its constants enter each task once through :func:`_opaque` so that the loops do
-not rebuild them; activations are computed in their own pass over a block, between the
-pre-activation pass and the accumulation pass; the backward pass recomputes the
-activations instead of storing ``batch x N x K`` intermediates; threads reduce into
-private buffers.
+(range reduction plus Cephes' rational form, so that the sigmoid costs one division;
+:func:`fast_exp` keeps a degree-13 polynomial; relative errors below 1e-15), which
+vectorises where ``np.exp`` compiles to a scalar libm call; its constants enter each
+task once through :func:`_opaque` so that the loops do not rebuild them; activations are
+computed in their own pass over a block, between the pre-activation pass and the
+accumulation pass; the backward pass recomputes the activations instead of storing
+``batch x N x K`` intermediates; threads reduce into private buffers.
 """
 
 from __future__ import annotations
@@ -221,19 +221,20 @@ _C11 = 1.0 / 39916800.0
 _C12 = 1.0 / 479001600.0
 _C13 = 1.0 / 6227020800.0
 
-# exp(r) = 1 + (r + r**2 h(r)) on |r| <= ln2/2 for the sigmoid: h a degree-9 Chebyshev
-# fit of (exp(r) - 1 - r) / r**2 (mpmath, 50 digits; fit error 1.1e-16 on h, i.e. 1.3e-17
-# relative on exp(r)), two multiply-adds fewer than the degree-13 Taylor polynomial.
-_H0 = 0.5000000000000001
-_H1 = 0.16666666666666669
-_H2 = 0.04166666666662413
-_H3 = 0.008333333333330062
-_H4 = 0.0013888888917213717
-_H5 = 0.00019841269863053618
-_H6 = 2.4801521295954376e-05
-_H7 = 2.7557268459997064e-06
-_H8 = 2.7620088445409746e-07
-_H9 = 2.510038549551032e-08
+# The sigmoid's exp: the rational form of Cephes' exp (S. L. Moshier, Cephes Math Library,
+# exp.c): on |r| <= ln2/2, exp(r) = (q + r p) / (q - r p) with p of degree 2 and q of
+# degree 3 in r**2 (relative error about 2e-16). Then 1 / (1 + 2**k exp(r)) =
+# D / (D + 2**k N) with D = q - r p and N = q + r p: one division for the sigmoid and its
+# derivative, five multiply-adds fewer than a degree-11 polynomial.
+_P0 = 1.26177193074810590878e-4
+_P1 = 3.02994407707441961300e-2
+_P2 = 9.99999999999999999910e-1
+_Q0 = 3.00198505138664455042e-6
+_Q1 = 2.52448340349684104192e-3
+_Q2 = 2.27265548208155028766e-1
+_Q3 = 2.0
+#: added to the bits of ``x log2(e) + _MAGIC`` (whose low bits hold k) it gives k + 1023
+_EXPONENT_BIAS = 1023 - int(np.array(_MAGIC, dtype=np.float64).view(np.int64))
 
 
 @_jit(inline=True)
@@ -274,7 +275,7 @@ def fast_exp(x: float) -> float:
 
 @_jit(inline=True)
 def _sig_consts() -> tuple:
-    """The constants of :func:`_exp_neg_sigmoid` as opaque run-time values (see :func:`_opaque`).
+    """The constants of :func:`_sigmoid_parts` as opaque run-time values (see :func:`_opaque`).
 
     Call once per kernel task, outside the loops, and pass the tuple down.
     """
@@ -283,49 +284,39 @@ def _sig_consts() -> tuple:
         _opaque(_MAGIC),
         _opaque(_LN2_HI),
         _opaque(_LN2_LO),
-        _opaque(_H0),
-        _opaque(_H1),
-        _opaque(_H2),
-        _opaque(_H3),
-        _opaque(_H4),
-        _opaque(_H5),
-        _opaque(_H6),
-        _opaque(_H7),
-        _opaque(_H8),
-        _opaque(_H9),
-        _opaque(1.0),
+        _opaque(_P0),
+        _opaque(_P1),
+        _opaque(_P2),
+        _opaque(_Q0),
+        _opaque(_Q1),
+        _opaque(_Q2),
+        _opaque(_Q3),
         _opaque(708.0),
         _opaque(-708.0),
-        _opaque(1023.0 + _TWO52),
     )
 
 
 @_jit(inline=True)
-def _exp_neg_sigmoid(u: float, c: tuple) -> float:
-    """``exp(-u)`` for the sigmoid, with ``-u`` clipped to ``[-708, 708]``.
+def _sigmoid_parts(u: float, c: tuple) -> tuple:
+    """``(D, E)`` with ``sigmoid(u) = D / (D + E)`` and ``E / D = exp(-u)``, both positive.
 
-    ``c`` is :func:`_sig_consts`; the polynomial is the degree-11 fit ``_H0.._H9``
-    (rounding-level error, like the degree-13 one of :func:`fast_exp`). The cap keeps
-    ``s * s * e`` from forming ``0 * inf``; below ``exp(-708)`` the sigmoid is 1 to the
-    last bit anyway. On this range ``2**k`` is a normal number, so one scale factor
-    suffices (no split of the exponent as in :func:`fast_exp`).
+    ``c`` is :func:`_sig_consts`. ``-u`` is clipped to ``[-708, 708]`` so that ``2**k``
+    is a normal number and ``E`` finite; beyond that the sigmoid is 1 to the last bit, or
+    below the smallest normal float. ``x = k ln2 + r`` (Cody-Waite, two multiply-adds),
+    ``exp(r) = N / D`` (Cephes' rational form, see ``_P0``), ``E = 2**k N``.
     """
     x = -u
-    x = x if x < c[15] else c[15]
-    x = x if x > c[16] else c[16]
+    x = x if x < c[11] else c[11]
+    x = x if x > c[12] else c[12]
     t = _fma(x, c[0], c[1])
     kf = t - c[1]
     r = _fma(-kf, c[2], x)
     r = _fma(-kf, c[3], r)
     r2 = r * r
-    r4 = r2 * r2
-    b0 = _fma(_fma(c[7], r, c[6]), r2, _fma(c[5], r, c[4]))
-    b1 = _fma(_fma(c[11], r, c[10]), r2, _fma(c[9], r, c[8]))
-    b2 = _fma(c[13], r, c[12])
-    h = _fma(_fma(b2, r4, b1), r4, b0)
-    p = c[14] + _fma(r2, h, r)
-    e = _f64_bits(kf + c[17]) - _f64_bits(_TWO52)
-    return p * _bits_f64(e << 52)
+    rp = r * _fma(_fma(c[4], r2, c[5]), r2, c[6])
+    q = _fma(_fma(_fma(c[7], r2, c[8]), r2, c[9]), r2, c[10])
+    scale = _bits_f64((_f64_bits(t) + _EXPONENT_BIAS) << 52)
+    return q - rp, (q + rp) * scale
 
 
 @_jit()
@@ -339,16 +330,18 @@ def fast_exp_array(x: np.ndarray, out: np.ndarray) -> None:
 def act_block(u: np.ndarray, s: np.ndarray, ds: np.ndarray, n: int, kind: int) -> None:
     """Activation values ``s`` and derivatives ``ds`` of ``u[:n]``.
 
-    ``kind``: 0 sigmoid (``ds = s * (exp(-u) s)``: no cancellation and no underflow where
-    the unit saturates), 1 tanh, 2 ReLU (derivative 0 at 0).
+    ``kind``: 0 sigmoid (``s = D / (D + E)``, ``ds = s (E / (D + E)) = s (1 - s)``
+    without cancellation or underflow where the unit saturates; see
+    :func:`_sigmoid_parts`), 1 tanh, 2 ReLU (derivative 0 at 0).
     """
     if kind == 0:
         c = _sig_consts()
         for i in range(n):
-            e = _exp_neg_sigmoid(u[i], c)
-            si = 1.0 / (1.0 + e)
+            d, e = _sigmoid_parts(u[i], c)
+            rec = 1.0 / (d + e)
+            si = d * rec
             s[i] = si
-            ds[i] = si * (e * si)
+            ds[i] = si * (e * rec)
     elif kind == 1:
         for i in range(n):
             t = np.tanh(u[i])
@@ -367,7 +360,8 @@ def act_values(u: np.ndarray, s: np.ndarray, n: int, kind: int) -> None:
     if kind == 0:
         c = _sig_consts()
         for i in range(n):
-            s[i] = 1.0 / (1.0 + _exp_neg_sigmoid(u[i], c))
+            d, e = _sigmoid_parts(u[i], c)
+            s[i] = d / (d + e)
     elif kind == 1:
         for i in range(n):
             s[i] = np.tanh(u[i])
