@@ -21,7 +21,9 @@ the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on th
 vectorises where ``np.exp`` compiles to a scalar libm call; its constants enter each
 task once through :func:`_opaque` so that the loops do not rebuild them; activations are
 computed in their own pass over a block, between the pre-activation pass and the
-accumulation pass; the backward pass recomputes the activations instead of storing
+accumulation pass; each pass handles two particles (forward passes) or two points
+(gradients), so that inputs and accumulators are loaded and stored once for both; the
+backward pass recomputes the activations instead of storing
 ``batch x N x K`` intermediates; threads reduce into private buffers.
 """
 
@@ -719,8 +721,26 @@ def _affine_fill2(
     """:func:`_affine_fill` (fill, then :func:`_affine`) for particles ``s_col`` and ``s_col + 1``.
 
     Same operations in the same order per particle (bitwise the same), four rows of ``R``
-    loaded once per pass for both particles.
+    loaded once per pass for both particles; one pass for ``count <= 2``.
     """
+    if count == 1:
+        c0, c1 = S[c_row, s_col], S[c_row, s_col + 1]
+        a0, b0 = S[s_row0, s_col], S[s_row0, s_col + 1]
+        for i in range(n):
+            r0 = R[r_row0, off + i]
+            u[i] = c0 + a0 * r0
+            u2[i] = c1 + b0 * r0
+        return
+    if count == 2:
+        c0, c1 = S[c_row, s_col], S[c_row, s_col + 1]
+        a0, b0 = S[s_row0, s_col], S[s_row0, s_col + 1]
+        a1, b1 = S[s_row0 + 1, s_col], S[s_row0 + 1, s_col + 1]
+        for i in range(n):
+            r0 = R[r_row0, off + i]
+            r1 = R[r_row0 + 1, off + i]
+            u[i] = (c0 + a0 * r0) + a1 * r1
+            u2[i] = (c1 + b0 * r0) + b1 * r1
+        return
     _fill(u, S[c_row, s_col], n)
     _fill(u2, S[c_row, s_col + 1], n)
     ell = 0
@@ -755,17 +775,17 @@ def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, 
     sv = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
     acc = np.zeros(GEN_ROW_BLOCK, dtype=P.dtype)
     Pk = P[k]
+    # two particles per pass: the latent rows are loaded once for both, the accumulator
+    # once per two particles (1.5x over one particle per pass at K = L = 2)
+    u2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
+    sv2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
     i = 0
-    if L >= 4:
-        # two particles per pass: the latent rows are loaded once for both
-        u2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
-        sv2 = np.empty(GEN_ROW_BLOCK, dtype=P.dtype)
-        while i + 2 <= N:
-            _affine_fill2(u, u2, n, Pk, 1, i, L + 1, Z, 0, r0, L)
-            act_values(u, sv, n, kind)
-            act_values(u2, sv2, n, kind)
-            _acc_scaled2(acc, Pk[0, i], sv, Pk[0, i + 1], sv2, n)
-            i += 2
+    while i + 2 <= N:
+        _affine_fill2(u, u2, n, Pk, 1, i, L + 1, Z, 0, r0, L)
+        act_values(u, sv, n, kind)
+        act_values(u2, sv2, n, kind)
+        _acc_scaled2(acc, Pk[0, i], sv, Pk[0, i + 1], sv2, n)
+        i += 2
     while i < N:
         _affine_fill(u, n, Pk[L + 1, i], Pk, 1, i, Z, 0, r0, L)
         act_values(u, sv, n, kind)
@@ -798,6 +818,143 @@ def gen_forward_serial(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray)
         _gen_forward_task(P, Z, kind, out, task)
 
 
+@_jit(inline=True)
+def _affine_rows2(
+    v: np.ndarray, v2: np.ndarray, n: int, Y: np.ndarray, r: int, W: np.ndarray, off: int, K: int
+) -> None:
+    """Critic pre-activations of points ``r`` (into ``v``) and ``r + 1`` (``v2``), ``K <= 2``.
+
+    ``v[i] = W[K+1, off+i] + sum_k Y[k, r] W[1+k, off+i]`` (the order of :func:`_affine_from`);
+    the critic rows are loaded once for both points.
+    """
+    if K == 1:
+        y0, z0 = Y[0, r], Y[0, r + 1]
+        for i in range(n):
+            g = W[2, off + i]
+            b0 = W[1, off + i]
+            v[i] = g + y0 * b0
+            v2[i] = g + z0 * b0
+    else:
+        y0, z0 = Y[0, r], Y[0, r + 1]
+        y1, z1 = Y[1, r], Y[1, r + 1]
+        for i in range(n):
+            g = W[3, off + i]
+            b0 = W[1, off + i]
+            b1 = W[2, off + i]
+            v[i] = (g + y0 * b0) + y1 * b1
+            v2[i] = (g + z0 * b0) + z1 * b1
+
+
+@_jit(inline=True)
+def _mul_acc4_rows2(
+    G: np.ndarray,
+    row: int,
+    Y: np.ndarray,
+    y_row: int,
+    r: int,
+    t: np.ndarray,
+    t2: np.ndarray,
+    n: int,
+) -> None:
+    """``G[row + q, :n] += Y[y_row + q, r] t[:n] + Y[y_row + q, r + 1] t2[:n]``, q < 4."""
+    a0, b0 = Y[y_row, r], Y[y_row, r + 1]
+    a1, b1 = Y[y_row + 1, r], Y[y_row + 1, r + 1]
+    a2, b2 = Y[y_row + 2, r], Y[y_row + 2, r + 1]
+    a3, b3 = Y[y_row + 3, r], Y[y_row + 3, r + 1]
+    for i in range(n):
+        ti = t[i]
+        t2i = t2[i]
+        G[row, i] += a0 * ti + b0 * t2i
+        G[row + 1, i] += a1 * ti + b1 * t2i
+        G[row + 2, i] += a2 * ti + b2 * t2i
+        G[row + 3, i] += a3 * ti + b3 * t2i
+
+
+@_jit(inline=True)
+def _grad_outer_rows2(
+    s: np.ndarray,
+    ds: np.ndarray,
+    s2: np.ndarray,
+    ds2: np.ndarray,
+    w: float,
+    w2: float,
+    W: np.ndarray,
+    off: int,
+    ga: np.ndarray,
+    gc: np.ndarray,
+    t: np.ndarray,
+    t2: np.ndarray,
+    G: np.ndarray,
+    Y: np.ndarray,
+    r: int,
+    count: int,
+    n: int,
+) -> None:
+    """:func:`_grad_outer` for points ``r`` (weight ``w``) and ``r + 1`` (``w2``) in one pass.
+
+    ``ga += w s + w2 s2``, ``t = w W[0, off:] ds``, ``t2 = w2 W[0, off:] ds2``,
+    ``gc += t + t2`` and ``G[l] += Y[l, r] t + Y[l, r + 1] t2`` for ``l < count``: the
+    accumulators are loaded and stored once per two points (one pass for ``count <= 2``,
+    else four rows of ``G`` a pass).
+    """
+    if count == 1:
+        y0, z0 = Y[0, r], Y[0, r + 1]
+        for i in range(n):
+            alpha = W[0, off + i]
+            ti = (w * alpha) * ds[i]
+            t2i = (w2 * alpha) * ds2[i]
+            ga[i] += w * s[i] + w2 * s2[i]
+            gc[i] += ti + t2i
+            G[0, i] += y0 * ti + z0 * t2i
+        return
+    if count == 2:
+        y0, z0 = Y[0, r], Y[0, r + 1]
+        y1, z1 = Y[1, r], Y[1, r + 1]
+        for i in range(n):
+            alpha = W[0, off + i]
+            ti = (w * alpha) * ds[i]
+            t2i = (w2 * alpha) * ds2[i]
+            ga[i] += w * s[i] + w2 * s2[i]
+            gc[i] += ti + t2i
+            G[0, i] += y0 * ti + z0 * t2i
+            G[1, i] += y1 * ti + z1 * t2i
+        return
+    for i in range(n):
+        alpha = W[0, off + i]
+        ti = (w * alpha) * ds[i]
+        t2i = (w2 * alpha) * ds2[i]
+        ga[i] += w * s[i] + w2 * s2[i]
+        gc[i] += ti + t2i
+        t[i] = ti
+        t2[i] = t2i
+    ell = 0
+    while ell + 4 <= count:
+        _mul_acc4_rows2(G, ell, Y, ell, r, t, t2, n)
+        ell += 4
+    while ell < count:
+        a0, b0 = Y[ell, r], Y[ell, r + 1]
+        for i in range(n):
+            G[ell, i] += a0 * t[i] + b0 * t2[i]
+        ell += 1
+
+
+@_jit(inline=True)
+def _preact_rows2(
+    v: np.ndarray, v2: np.ndarray, n: int, Y: np.ndarray, r: int, W: np.ndarray, off: int, K: int
+) -> None:
+    """Pre-activations of points ``r`` (into ``v``) and ``r + 1`` (``v2``) for a particle block.
+
+    ``v[i] = W[K+1, off+i] + sum_k Y[k, r] W[1+k, off+i]`` in the order of
+    :func:`_affine_from`; for ``K <= 2`` one pass loading the particle rows once for both
+    points.
+    """
+    if K <= 2:
+        _affine_rows2(v, v2, n, Y, r, W, off, K)
+    else:
+        _affine_from(v, n, Y, 0, r, W, 1, K + 1, off, K)
+        _affine_from(v2, n, Y, 0, r + 1, W, 1, K + 1, off, K)
+
+
 @_jit()
 def _critic_grad_task(
     W: np.ndarray,
@@ -820,13 +977,25 @@ def _critic_grad_task(
     gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
+    v2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    sv2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    dsv2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
+    t2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
     for src in range(2):
         Y = X if src == 0 else G
         w = wx if src == 0 else wg
-        for r in range(Y.shape[1]):
+        r = 0
+        while r + 2 <= Y.shape[1]:  # two points per pass
+            _preact_rows2(v, v2, n, Y, r, W, j0, K)
+            act_block(v, sv, dsv, n, kind)
+            act_block(v2, sv2, dsv2, n, kind)
+            _grad_outer_rows2(sv, dsv, sv2, dsv2, w, w, W, j0, gal, ggam, t, t2, gbet, Y, r, K, n)
+            r += 2
+        while r < Y.shape[1]:
             _affine_from(v, n, Y, 0, r, W, 1, K + 1, j0, K)
             act_block(v, sv, dsv, n, kind)
             _grad_outer(sv, dsv, w, W, 0, j0, gal, ggam, t, gbet, K, Y, 0, r, n)
+            r += 1
     for jj in range(n):
         grad[0, j0 + jj] = gal[jj]
         grad[K + 1, j0 + jj] = ggam[jj]
@@ -870,6 +1039,40 @@ def critic_grad_serial(
         _critic_grad_task(W, X, G, wx, wg, kind, grad, task)
 
 
+@_jit(inline=True)
+def _val_outer_pair(
+    s: np.ndarray,
+    ds: np.ndarray,
+    s2: np.ndarray,
+    ds2: np.ndarray,
+    fv: np.ndarray,
+    G: np.ndarray,
+    K: int,
+    W: np.ndarray,
+    j: int,
+    n: int,
+) -> None:
+    """:func:`_val_outer` for critic particles ``j`` and ``j + 1`` in one pass (``K <= 2``).
+
+    ``fv += alpha_j s + alpha_{j+1} s2``, ``G[l] += (alpha_j beta_lj) ds +
+    (alpha_{j+1} beta_l,j+1) ds2``.
+    """
+    al, al2 = W[0, j], W[0, j + 1]
+    a0, b0 = al * W[1, j], al2 * W[1, j + 1]
+    if K == 1:
+        for i in range(n):
+            fv[i] += al * s[i] + al2 * s2[i]
+            G[0, i] += a0 * ds[i] + b0 * ds2[i]
+    else:
+        a1, b1 = al * W[2, j], al2 * W[2, j + 1]
+        for i in range(n):
+            fv[i] += al * s[i] + al2 * s2[i]
+            dsi = ds[i]
+            ds2i = ds2[i]
+            G[0, i] += a0 * dsi + b0 * ds2i
+            G[1, i] += a1 * dsi + b1 * ds2i
+
+
 @_jit()
 def _critic_input_grad_task(
     W: np.ndarray, Y: np.ndarray, kind: int, E: np.ndarray, F: np.ndarray, task: int
@@ -884,10 +1087,22 @@ def _critic_input_grad_task(
     ds = np.empty(ROW_BLOCK, dtype=W.dtype)
     fv = np.zeros(ROW_BLOCK, dtype=W.dtype)
     ev = np.zeros((K, ROW_BLOCK), dtype=W.dtype)
-    for j in range(M):
+    j = 0
+    if K <= 2:  # two critic particles per pass: points and accumulators loaded once
+        v2 = np.empty(ROW_BLOCK, dtype=W.dtype)
+        sv2 = np.empty(ROW_BLOCK, dtype=W.dtype)
+        ds2 = np.empty(ROW_BLOCK, dtype=W.dtype)
+        while j + 2 <= M:
+            _affine_fill2(v, v2, n, W, 1, j, K + 1, Y, 0, r0, K)
+            act_block(v, sv, ds, n, kind)
+            act_block(v2, sv2, ds2, n, kind)
+            _val_outer_pair(sv, ds, sv2, ds2, fv, ev, K, W, j, n)
+            j += 2
+    while j < M:
         _affine_fill(v, n, W[K + 1, j], W, 1, j, Y, 0, r0, K)
         act_block(v, sv, ds, n, kind)
         _val_outer(sv, ds, W[0, j], fv, ev, K, W, 1, j, n)
+        j += 1
     for r in range(n):
         F[r0 + r] = fv[r] / M
     for k in range(K):
@@ -935,12 +1150,25 @@ def _gen_backward_task(
     ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
+    u2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    sv2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    dsv2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
+    t2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
     Pk = P[k]
-    for r in range(m):
-        e = E[k, r]
+    r = 0
+    while r + 2 <= m:  # two latent points per pass
+        _preact_rows2(u, u2, n, Z, r, Pk, i0, L)
+        act_block(u, sv, dsv, n, kind)
+        act_block(u2, sv2, dsv2, n, kind)
+        _grad_outer_rows2(
+            sv, dsv, sv2, dsv2, E[k, r], E[k, r + 1], Pk, i0, ga, gc, t, t2, gb, Z, r, L, n
+        )
+        r += 2
+    while r < m:
         _affine_from(u, n, Z, 0, r, Pk, 1, L + 1, i0, L)
         act_block(u, sv, dsv, n, kind)
-        _grad_outer(sv, dsv, e, Pk, 0, i0, ga, gc, t, gb, L, Z, 0, r, n)
+        _grad_outer(sv, dsv, E[k, r], Pk, 0, i0, ga, gc, t, gb, L, Z, 0, r, n)
+        r += 1
     for ii in range(n):
         grad[k, 0, i0 + ii] = ga[ii] / m
         grad[k, L + 1, i0 + ii] = gc[ii] / m

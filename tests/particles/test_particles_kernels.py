@@ -254,3 +254,51 @@ def test_float32_tracks_float64() -> None:
     assert out["float32"].generator.dtype == np.float64  # snapshots are always float64
     assert _rel(out["float32"].generator, out["float64"].generator) < 1e-5
     assert _rel(out["float32"].critic, out["float64"].critic) < 1e-4
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    ("K", "L", "N", "M", "m"),
+    [
+        (1, 1, 7, 5, 9),  # odd everything: the leftover single particle, point and row
+        (2, 2, 9, 11, 13),
+        (3, 5, 5, 7, 6),  # K > 2: the general two-point passes, L >= 4: four rows a pass
+        (5, 8, 6, 4, 11),
+        (2, 16, 3, 300, 5),  # M over one particle block
+    ],
+)
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_numba_kernels_match_numpy_engine_on_odd_shapes(
+    K: int, L: int, N: int, M: int, m: int, activation: str
+) -> None:
+    """Every blocking path of the fused kernels (pairs of particles or points, leftovers)."""
+    k = _kernels()
+    from limitdyn.particles import _numpy_engine as ne
+
+    kind = k.ACT_CODES[activation]
+    rng = np.random.default_rng(K * 100 + L)
+    P = rng.normal(size=(K, L + 2, N))
+    W = rng.normal(size=(K + 2, M))
+    Z = rng.normal(size=(L, m))
+    X = rng.normal(size=(K, m))
+    Y = rng.normal(size=(K, m + 1))
+    ref = {
+        "fwd": np.empty((K, m)),
+        "crit": np.empty_like(W),
+        "E": np.empty((K, m)),
+        "F": np.empty(m),
+        "bwd": np.empty_like(P),
+    }
+    ne.gen_forward(P, Z, kind, ref["fwd"])
+    ne.critic_grad(W, X, Y, 1 / m, -1 / (m + 1), kind, ref["crit"])
+    ne.critic_input_grad(W, X, kind, ref["E"], ref["F"])
+    ne.gen_backward(P, Z, ref["E"], kind, ref["bwd"])
+    for suffix in ("", "_serial"):
+        out = {key: np.empty_like(value) for key, value in ref.items()}
+        getattr(k, "gen_forward" + suffix)(P, Z, kind, out["fwd"])
+        getattr(k, "critic_grad" + suffix)(W, X, Y, 1 / m, -1 / (m + 1), kind, out["crit"])
+        getattr(k, "critic_input_grad" + suffix)(W, X, kind, out["E"], out["F"])
+        getattr(k, "gen_backward" + suffix)(P, Z, ref["E"], kind, out["bwd"])
+        for key in ref:
+            scale = np.abs(ref[key]).max()
+            assert np.abs(out[key] - ref[key]).max() <= 1e-13 * scale, (key, suffix)
