@@ -945,14 +945,24 @@ def _preact_rows2(
     """Pre-activations of points ``r`` (into ``v``) and ``r + 1`` (``v2``) for a particle block.
 
     ``v[i] = W[K+1, off+i] + sum_k Y[k, r] W[1+k, off+i]`` in the order of
-    :func:`_affine_from`; for ``K <= 2`` one pass loading the particle rows once for both
-    points.
+    :func:`_affine_from` (bitwise the same); the particle rows are loaded once for both
+    points (one pass for ``K <= 2``, else four rows a pass).
     """
     if K <= 2:
         _affine_rows2(v, v2, n, Y, r, W, off, K)
-    else:
-        _affine_from(v, n, Y, 0, r, W, 1, K + 1, off, K)
-        _affine_from(v2, n, Y, 0, r + 1, W, 1, K + 1, off, K)
+        return
+    for i in range(n):
+        g = W[K + 1, off + i]
+        v[i] = g
+        v2[i] = g
+    ell = 0
+    while ell + 4 <= K:  # four particle rows a pass, loaded once for both points
+        _axpy4_row2(v, v2, Y, ell, r, W, 1 + ell, off, n)
+        ell += 4
+    while ell < K:
+        _axpy_row(v, Y[ell, r], W, 1 + ell, off, n)
+        _axpy_row(v2, Y[ell, r + 1], W, 1 + ell, off, n)
+        ell += 1
 
 
 @_jit()
