@@ -965,6 +965,51 @@ def _preact_rows2(
         ell += 1
 
 
+@_jit(inline=True)
+def _point_grads(
+    S: np.ndarray,
+    off: int,
+    n: int,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    wrow: int,
+    kind: int,
+    ga: np.ndarray,
+    gc: np.ndarray,
+    G: np.ndarray,
+) -> None:
+    """Add ``sum_r weights[wrow, r] grad_theta [a act(b . y_r + c)]`` for a particle block.
+
+    The particles are the columns ``off:off+n`` of ``S (d+2, .)`` (rows ``a``, ``b``, ``c``
+    as the critic's ``W`` or one output of the generator's ``P``), the points the columns
+    of ``Y (d, m)``; into ``ga`` (``a``), ``gc`` (``c``) and ``G (d, .)`` (``b``). Two
+    points per pass (:func:`_preact_rows2`, :func:`_grad_outer_rows2`), a last odd one alone.
+    """
+    d = Y.shape[0]
+    m = Y.shape[1]
+    block = ga.shape[0]
+    v = np.empty(block, dtype=S.dtype)
+    v2 = np.empty(block, dtype=S.dtype)
+    s = np.empty(block, dtype=S.dtype)
+    s2 = np.empty(block, dtype=S.dtype)
+    ds = np.empty(block, dtype=S.dtype)
+    ds2 = np.empty(block, dtype=S.dtype)
+    t = np.empty(block, dtype=S.dtype)
+    t2 = np.empty(block, dtype=S.dtype)
+    r = 0
+    while r + 2 <= m:
+        _preact_rows2(v, v2, n, Y, r, S, off, d)
+        act_block(v, s, ds, n, kind)
+        act_block(v2, s2, ds2, n, kind)
+        w, w2 = weights[wrow, r], weights[wrow, r + 1]
+        _grad_outer_rows2(s, ds, s2, ds2, w, w2, S, off, ga, gc, t, t2, G, Y, r, d, n)
+        r += 2
+    if r < m:
+        _affine_from(v, n, Y, 0, r, S, 1, d + 1, off, d)
+        act_block(v, s, ds, n, kind)
+        _grad_outer(s, ds, weights[wrow, r], S, 0, off, ga, gc, t, G, d, Y, 0, r, n)
+
+
 @_jit()
 def _critic_grad_task(
     W: np.ndarray,
@@ -980,32 +1025,13 @@ def _critic_grad_task(
     M = W.shape[1]
     j0 = task * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, M - j0)
-    v = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    sv = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    dsv = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    t = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
     gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
-    v2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    sv2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    dsv2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
-    t2 = np.empty(PARTICLE_BLOCK, dtype=W.dtype)
     for src in range(2):
         Y = X if src == 0 else G
-        w = wx if src == 0 else wg
-        r = 0
-        while r + 2 <= Y.shape[1]:  # two points per pass
-            _preact_rows2(v, v2, n, Y, r, W, j0, K)
-            act_block(v, sv, dsv, n, kind)
-            act_block(v2, sv2, dsv2, n, kind)
-            _grad_outer_rows2(sv, dsv, sv2, dsv2, w, w, W, j0, gal, ggam, t, t2, gbet, Y, r, K, n)
-            r += 2
-        while r < Y.shape[1]:
-            _affine_from(v, n, Y, 0, r, W, 1, K + 1, j0, K)
-            act_block(v, sv, dsv, n, kind)
-            _grad_outer(sv, dsv, w, W, 0, j0, gal, ggam, t, gbet, K, Y, 0, r, n)
-            r += 1
+        weights = np.full((1, Y.shape[1]), wx if src == 0 else wg)  # float64, as the scalars
+        _point_grads(W, j0, n, Y, weights, 0, kind, gal, ggam, gbet)
     for jj in range(n):
         grad[0, j0 + jj] = gal[jj]
         grad[K + 1, j0 + jj] = ggam[jj]
@@ -1153,32 +1179,10 @@ def _gen_backward_task(
     k = task // npb
     i0 = (task % npb) * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, N - i0)
-    u = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    sv = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    dsv = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    t = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
     ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
-    u2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    sv2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    dsv2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    t2 = np.empty(PARTICLE_BLOCK, dtype=P.dtype)
-    Pk = P[k]
-    r = 0
-    while r + 2 <= m:  # two latent points per pass
-        _preact_rows2(u, u2, n, Z, r, Pk, i0, L)
-        act_block(u, sv, dsv, n, kind)
-        act_block(u2, sv2, dsv2, n, kind)
-        _grad_outer_rows2(
-            sv, dsv, sv2, dsv2, E[k, r], E[k, r + 1], Pk, i0, ga, gc, t, t2, gb, Z, r, L, n
-        )
-        r += 2
-    while r < m:
-        _affine_from(u, n, Z, 0, r, Pk, 1, L + 1, i0, L)
-        act_block(u, sv, dsv, n, kind)
-        _grad_outer(sv, dsv, E[k, r], Pk, 0, i0, ga, gc, t, gb, L, Z, 0, r, n)
-        r += 1
+    _point_grads(P[k], i0, n, Z, E, k, kind, ga, gc, gb)
     for ii in range(n):
         grad[k, 0, i0 + ii] = ga[ii] / m
         grad[k, L + 1, i0 + ii] = gc[ii] / m
