@@ -16,7 +16,7 @@ Springer 2006, ch. IX (backward error analysis).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import factorial
 from typing import Any
@@ -741,9 +741,27 @@ class ModifiedEquation:
         return tuple(losses)
 
     # -- display ---------------------------------------------------------------------------
-    def _display_terms(self, order: int | None) -> list[list[sp.Expr]]:
+    def _rhs_texts(
+        self,
+        order: int | None,
+        body: Callable[[sp.Expr], str],
+        scaled: Callable[[sp.Expr, str], str],
+    ) -> list[str]:
+        """Per variable, its nonzero terms joined by ``" + "`` (``"0"`` when none).
+
+        The ``tau**0`` term is ``body(c)``, the ``tau**j`` term ``scaled(tau**j, body(c))``.
+        """
         k = self._order(order)
-        return [[self.terms[j][i, 0] for j in range(k + 1)] for i in range(len(self.variables))]
+        texts = []
+        for i in range(len(self.variables)):
+            coeffs = [self.terms[j][i, 0] for j in range(k + 1)]
+            pieces = [
+                body(c) if j == 0 else scaled(self.step**j, body(c))
+                for j, c in enumerate(coeffs)
+                if c != 0
+            ]
+            texts.append(" + ".join(pieces) if pieces else "0")
+        return texts
 
     def latex(self, order: int | None = None) -> str:
         r"""LaTeX of the system, powers of ``tau`` kept apart.
@@ -756,20 +774,8 @@ class ModifiedEquation:
         >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), 1).latex())
         \begin{aligned}\dot{x} &= - x^{2} + \tau \left(- x^{3}\right)\end{aligned}
         """
-        lines = []
-        for v, parts in zip(self.variables, self._display_terms(order)):
-            pieces = []
-            for j, c in enumerate(parts):
-                if c == 0:
-                    continue
-                body = sp.latex(c)
-                if j == 0:
-                    pieces.append(body)
-                else:
-                    power = sp.latex(self.step**j)
-                    pieces.append(rf"{power} \left({body}\right)")
-            rhs = " + ".join(pieces) if pieces else "0"
-            lines.append(rf"\dot{{{sp.latex(v)}}} &= {rhs}")
+        rhs = self._rhs_texts(order, sp.latex, lambda p, b: rf"{sp.latex(p)} \left({b}\right)")
+        lines = [rf"\dot{{{sp.latex(v)}}} &= {r}" for v, r in zip(self.variables, rhs)]
         return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
     def _repr_latex_(self) -> str:
@@ -786,20 +792,12 @@ class ModifiedEquation:
         >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), 2).pretty())
         x' = -x**2 + tau*(-x**3) + tau**2*(-3*x**4/2)
         """
-        lines = []
-        for v, parts in zip(self.variables, self._display_terms(order)):
-            pieces = []
-            for j, c in enumerate(parts):
-                if c == 0:
-                    continue
-                text = sp.pretty(c, use_unicode=use_unicode) if use_unicode else sp.sstr(c)
-                if j == 0:
-                    pieces.append(text)
-                else:
-                    power = sp.sstr(self.step**j)
-                    pieces.append(f"{power}*({text})")
-            lines.append(f"{v}' = " + (" + ".join(pieces) if pieces else "0"))
-        return "\n".join(lines)
+
+        def body(c: sp.Expr) -> str:
+            return sp.pretty(c, use_unicode=use_unicode) if use_unicode else sp.sstr(c)
+
+        rhs = self._rhs_texts(order, body, lambda p, b: f"{sp.sstr(p)}*({b})")
+        return "\n".join(f"{v}' = {r}" for v, r in zip(self.variables, rhs))
 
     def cse(self, order: int | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], sp.Matrix]:
         """Common-subexpression elimination of the truncated field, for code output.
