@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ._util import as_generator, cloud, positive_int
+from ._util import as_generator, cloud, positive_int, probability_weights
 
 __all__ = [
     "ModeCoverage",
@@ -34,22 +34,6 @@ def _check_p(p: Any) -> float:
     if not q >= 1 or not np.isfinite(q):
         raise InputError(f"p must be a finite number >= 1, got {p!r}")
     return q
-
-
-def _weights(w: Any, n: int, name: str) -> np.ndarray:
-    if w is None:
-        return np.full(n, 1.0 / n)
-    a = np.asarray(w, dtype=np.float64)
-    if a.shape != (n,):
-        raise InputError(f"{name} has shape {a.shape}, expected ({n},)")
-    bad = np.flatnonzero(~np.isfinite(a) | (a < 0))
-    if bad.size:
-        raise InputError(
-            f"{name}[{bad[0]}] = {float(a[bad[0]])!r} is not a finite non-negative number"
-        )
-    if a.sum() <= 0:
-        raise InputError(f"{name} sum to {a.sum()}, need a positive total")
-    return a / a.sum()
 
 
 def _w1d_pp(x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray, p: float) -> float:
@@ -97,9 +81,9 @@ def wasserstein_1d(
     q = _check_p(p)
     val = _w1d_pp(
         xa,
-        _weights(x_weights, xa.size, "x_weights"),
+        probability_weights(x_weights, xa.size, "x_weights"),
         ya,
-        _weights(y_weights, ya.size, "y_weights"),
+        probability_weights(y_weights, ya.size, "y_weights"),
         q,
     )
     return float(val ** (1.0 / q))
@@ -181,9 +165,9 @@ def sliced_wasserstein(
     dirs = _directions(xa.shape[1], nproj, seed)
     vals = _sliced_pp(
         xa,
-        _weights(x_weights, xa.shape[0], "x_weights"),
+        probability_weights(x_weights, xa.shape[0], "x_weights"),
         ya,
-        _weights(y_weights, ya.shape[0], "y_weights"),
+        probability_weights(y_weights, ya.shape[0], "y_weights"),
         q,
         dirs,
     )
@@ -233,8 +217,8 @@ def wasserstein(
         raise InputError(
             f"unknown method {method!r}; valid methods: {', '.join(WASSERSTEIN_METHODS)}"
         )
-    wx = _weights(x_weights, xa.shape[0], "x_weights")
-    wy = _weights(y_weights, ya.shape[0], "y_weights")
+    wx = probability_weights(x_weights, xa.shape[0], "x_weights")
+    wy = probability_weights(y_weights, ya.shape[0], "y_weights")
     uniform_equal = xa.shape[0] == ya.shape[0] and x_weights is None and y_weights is None
     if method == "auto":
         if xa.shape[1] == 1:

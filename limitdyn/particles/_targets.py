@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ._util import as_generator
+from ._util import as_generator, probability_weights
 
 __all__ = [
     "CustomTarget",
@@ -56,23 +56,6 @@ class Target(abc.ABC):
                 f"the target's sampler returned shape {out.shape}, expected {(n, self.dim)}"
             )
         return out
-
-
-def _weights(weights: Any, n: int, what: str) -> np.ndarray:
-    if weights is None:
-        return np.full(n, 1.0 / n)
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n,):
-        raise InputError(f"{what}: weights have shape {w.shape}, expected ({n},)")
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise InputError(
-            f"{what}: weights[{bad[0]}] = {float(w[bad[0]])!r} is not a finite non-negative number"
-        )
-    total = w.sum()
-    if total <= 0:
-        raise InputError(f"{what}: the weights sum to {total}, need a positive total")
-    return w / total
 
 
 def _points(points: Any, what: str) -> np.ndarray:
@@ -190,7 +173,8 @@ def diracs(points: Any, weights: Any = None) -> WeightedDiracs:
     """
     x = _points(points, "diracs")
     _distinct(x, "diracs")
-    return WeightedDiracs(points=x, weights=_weights(weights, x.shape[0], "diracs"))
+    w = probability_weights(weights, x.shape[0], "diracs: weights")
+    return WeightedDiracs(points=x, weights=w)
 
 
 def gaussian_mixture(means: Any, sigma: Any, weights: Any = None) -> GaussianMixture:
@@ -219,9 +203,8 @@ def gaussian_mixture(means: Any, sigma: Any, weights: Any = None) -> GaussianMix
         raise InputError(
             f"gaussian_mixture: sigma[{bad[0]}] = {float(s[bad[0]])!r} is not positive"
         )
-    return GaussianMixture(
-        means=m, stds=s, weights=_weights(weights, m.shape[0], "gaussian_mixture")
-    )
+    w = probability_weights(weights, m.shape[0], "gaussian_mixture: weights")
+    return GaussianMixture(means=m, stds=s, weights=w)
 
 
 def ring(n_modes: int = 8, *, radius: float = 2.0, sigma: float = 0.02) -> GaussianMixture:

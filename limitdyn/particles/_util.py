@@ -63,3 +63,25 @@ def cloud(x: Any, name: str, *, dim: int | None = None) -> np.ndarray:
     if bad.size:
         raise InputError(f"{name}[{bad[0][0]}, {bad[0][1]}] is not finite")
     return a
+
+
+def probability_weights(weights: Any, n: int, name: str) -> np.ndarray:
+    """``weights`` normalised to sum 1 (uniform for None).
+
+    Raises an :class:`InputError` naming ``name`` unless they have shape ``(n,)``, are
+    finite and non-negative, and have a positive total.
+    """
+    if weights is None:
+        return np.full(n, 1.0 / n)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,):
+        raise InputError(f"{name} has shape {w.shape}, expected ({n},)")
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        raise InputError(
+            f"{name}[{bad[0]}] = {float(w[bad[0]])!r} is not a finite non-negative number"
+        )
+    total = w.sum()
+    if total <= 0:
+        raise InputError(f"{name} sum to {total}, need a positive total")
+    return w / total
