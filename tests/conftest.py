@@ -24,7 +24,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(params=["numpy", "numba"])
 def engine(request: pytest.FixtureRequest) -> str:
-    """Run a test once per iteration engine (numba skipped when missing)."""
+    """Run a test once per engine — iteration loops and particle kernels alike (trackpy's
+    pattern: one suite, both engines); numba is skipped when it is not installed."""
     if request.param == "numba":
         pytest.importorskip("numba")
     return str(request.param)

@@ -1,4 +1,5 @@
-"""Fixtures of the particle tests: engines as a parametrised fixture, strict floats."""
+"""Fixtures of the particle tests: strict floats (the ``engine`` fixture is the shared one
+of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,6 @@ import numpy as np
 import pytest
 
 from limitdyn._optional import has_module
-
-ENGINES = ["numpy"] + (["numba"] if has_module("numba") else [])
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(autouse=True)

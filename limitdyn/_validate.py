@@ -1,0 +1,147 @@
+"""Argument checks shared by every layer: numbers, counts, names, step counts, seeds.
+
+Each check returns the normalised value or raises :class:`~limitdyn.errors.InputError`
+naming the argument. Bad *arguments of a call* are ``InputError`` everywhere; a badly
+built *scheme* is a :class:`~limitdyn.errors.SchemeError` (raised by the model layer).
+This module imports nothing but the standard library, numpy and :mod:`limitdyn.errors`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "as_generator",
+    "non_negative_int",
+    "one_of",
+    "positive_float",
+    "positive_int",
+    "steps_or_t_end",
+]
+
+
+def positive_float(value: Any, name: str, *, allow_inf: bool = False) -> float:
+    """``value`` as a positive float, or an :class:`InputError` naming ``name``.
+
+    Examples
+    --------
+    >>> positive_float(0.5, "tau")
+    0.5
+    >>> positive_float(-1, "tau")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: tau must be a positive finite number, got -1
+    >>> positive_float(float("inf"), "clip", allow_inf=True)
+    inf
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{name} must be a positive number, got {value!r}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a positive number, got {value!r}") from None
+    if math.isnan(x) or not x > 0 or (math.isinf(x) and not allow_inf):
+        what = "positive number" if allow_inf else "positive finite number"
+        raise InputError(f"{name} must be a {what}, got {value!r}")
+    return x
+
+
+def positive_int(value: Any, name: str) -> int:
+    """``value`` as an int >= 1, or an :class:`InputError` naming ``name``.
+
+    Examples
+    --------
+    >>> positive_int(3, "repeats")
+    3
+    >>> positive_int(0, "n_critic")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: n_critic must be a positive integer, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def non_negative_int(value: Any, name: str) -> int:
+    """``value`` as an int >= 0, or an :class:`InputError` naming ``name``.
+
+    Examples
+    --------
+    >>> non_negative_int(0, "steps")
+    0
+    >>> non_negative_int(1.5, "steps")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: steps must be a non-negative integer, got 1.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InputError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def one_of(value: Any, name: str, valid: Sequence[str]) -> str:
+    """``value`` if it is one of ``valid``, else an error listing the valid names.
+
+    Examples
+    --------
+    >>> one_of("sgd", "optimizer", ("sgd", "rmsprop"))
+    'sgd'
+    >>> one_of("adam", "optimizer", ("sgd", "rmsprop"))
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: unknown optimizer 'adam'; valid optimizers: sgd, rmsprop
+    """
+    if not isinstance(value, str) or value not in valid:
+        raise InputError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
+    return value
+
+
+def steps_or_t_end(steps: Any, t_end: Any) -> tuple[int | None, float | None]:
+    """Exactly one of a step count and an end time, checked.
+
+    Returns ``(steps, None)`` or ``(None, t_end)``: ``steps`` a non-negative integer,
+    ``t_end`` a positive finite float. How an end time becomes steps (a shortened last
+    step, or rounding to whole steps of a fixed size) is the caller's to decide.
+
+    Examples
+    --------
+    >>> steps_or_t_end(10, None)
+    (10, None)
+    >>> steps_or_t_end(None, 2)
+    (None, 2.0)
+    >>> steps_or_t_end(10, 2.0)
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: give exactly one of steps= and t_end=
+    """
+    if (steps is None) == (t_end is None):
+        raise InputError("give exactly one of steps= and t_end=")
+    if steps is not None:
+        return non_negative_int(steps, "steps"), None
+    return None, positive_float(t_end, "t_end")
+
+
+def as_generator(seed: Any) -> np.random.Generator:
+    """A :class:`numpy.random.Generator` from an int seed, a Generator, or None.
+
+    Examples
+    --------
+    >>> float(as_generator(0).random()) == float(np.random.default_rng(0).random())
+    True
+    >>> as_generator("42")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: seed must be an int, a numpy Generator or None, got str
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        return np.random.default_rng(seed)
+    raise InputError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
