@@ -22,7 +22,7 @@ from collections.abc import Callable
 import sympy as sp
 
 import limitdyn as ld
-from limitdyn.symbolic import _modified, _series
+from limitdyn.symbolic import _backward, _series
 
 MAX_ORDER = 4
 
@@ -40,8 +40,8 @@ def costs() -> tuple[list[sp.Symbol], list[sp.Symbol], sp.Expr, sp.Expr]:
 
 
 def clear_caches() -> None:
-    _modified._TERMS.clear()
-    _series._map_series.cache_clear()
+    _backward._TERMS.clear()
+    _series._SERIES.clear()
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -52,12 +52,12 @@ def timed(call: Callable[[], object]) -> float:
 
 
 def expression_path(scheme: ld.Scheme, order: int) -> None:
-    """The modified equation through ``map_series`` and SymPy expressions."""
+    """The modified equation through the map series on SymPy expressions."""
     from limitdyn.symbolic._algebra import ExprAlgebra
 
-    series = ld.map_series(scheme, order + 1)
-    d = [[series[i, j] for i in range(scheme.dim)] for j in range(order + 2)]
-    _modified._backward_error(d, scheme.variables, ExprAlgebra(scheme.variables, ld.tau), order)
+    alg = ExprAlgebra(scheme.variables, ld.tau)
+    d = _series.stage_series(alg, scheme, order + 1)
+    _backward._backward_error(d, scheme.variables, alg, order)
 
 
 def report(name: str, times: list[float]) -> None:

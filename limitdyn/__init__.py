@@ -46,6 +46,7 @@ _LAZY = {
     "convergence_study": ".numeric",
     "integrate": ".numeric",
     "iterate": ".numeric",
+    "manifold_start": ".numeric",
     "refinement_check": ".numeric",
     "ModifiedEquation": ".symbolic",
     "limit_ode": ".symbolic",
@@ -84,6 +85,7 @@ __all__ = [
     "integrate",
     "iterate",
     "limit_ode",
+    "manifold_start",
     "map_series",
     "modified_equation",
     "optimistic",
@@ -133,6 +135,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         convergence_study,
         integrate,
         iterate,
+        manifold_start,
         refinement_check,
     )
     from .symbolic import ModifiedEquation, limit_ode, map_series, modified_equation

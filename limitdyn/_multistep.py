@@ -1,42 +1,62 @@
 """Extragradient and two-step schemes (optimistic gradient, heavy-ball momentum).
 
-A two-step scheme ``x_{n+1} = R(x_n, x_{n-1}, tau)`` is stored as a one-step
-:class:`~limitdyn.Scheme` on the doubled state ``(x, x_prev)``:
-``x+ = R(x, x_prev, tau)``, ``x_prev+ = x``. That is what numeric iteration runs.
-It is also a :class:`TwoStepScheme`, which remembers which half is which, so that
-symbolic analyses can work with its *underlying one-step method*: the map
-``Phi_tau`` with ``Phi_tau(Phi_tau(u)) = R(Phi_tau(u), u, tau)``, whose graph
-``x_prev = Phi_tau^{-1}(x)`` is an invariant manifold of the doubled map that
+A two-step scheme ``x_{n+1} = R(x_n, x_{n-1}, tau)`` is data: the recurrence ``R`` and
+the names of the current and previous states. It composes the one-step
+:class:`~limitdyn.Scheme` on the doubled state ``(x, x_prev)`` —
+``x+ = R(x, x_prev, tau)``, ``x_prev+ = x`` — which is what numeric iteration runs
+(:attr:`TwoStepScheme.doubled`). Symbolic analyses work with its *underlying one-step
+method*: the map ``Phi_tau`` with ``Phi_tau(Phi_tau(u)) = R(Phi_tau(u), u, tau)``, whose
+graph ``x_prev = Phi_tau^{-1}(x)`` is an invariant manifold of the doubled map that
 attracts every start when the parasitic roots are inside the unit circle (for heavy
-ball, ``|beta| < 1``). Iterates started on it follow ``Phi_tau``; iterates started
-elsewhere (for example at rest, ``x_prev = x``) approach it geometrically, which
-shifts them by ``O(tau)`` once and for all. See Hairer, Lubich, Wanner, *Geometric
-Numerical Integration*, ch. XV.2 (underlying one-step method of multistep methods),
-and Kovachki & Stuart, JMLR 22 (2021), for momentum methods.
+ball, ``|beta| < 1``). Iterates started on it (:func:`limitdyn.manifold_start`) follow
+``Phi_tau``; iterates started elsewhere (for example at rest, ``x_prev = x``) approach it
+geometrically, which shifts them by ``O(tau)`` once and for all. See Hairer, Lubich,
+Wanner, *Geometric Numerical Integration*, ch. XV.2 (underlying one-step method of
+multistep methods), and Kovachki & Stuart, JMLR 22 (2021), for momentum methods.
+
+Like the rest of the exact model, this module imports only SymPy, the standard library
+and :mod:`limitdyn.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
-from ._scheme import ExplicitStage, Scheme, as_expr, as_field, as_symbols, tau
-from .errors import InputError, SchemeError
+from ._scheme import (
+    ExplicitStage,
+    Scheme,
+    as_expr,
+    as_field,
+    as_symbols,
+    check_step,
+    step0_drift,
+    tau,
+)
+from .errors import SchemeError
 
-__all__ = ["TwoStepScheme", "extragradient", "heavy_ball", "optimistic", "two_step"]
+__all__ = [
+    "AnyScheme",
+    "TwoStepScheme",
+    "as_one_step",
+    "extragradient",
+    "heavy_ball",
+    "optimistic",
+    "two_step",
+]
 
 
 @dataclass(frozen=True, repr=False)
-class TwoStepScheme(Scheme):
-    """A two-step scheme ``x_{n+1} = R(x_n, x_{n-1}, tau)`` on the doubled state.
+class TwoStepScheme:
+    """A two-step scheme ``x_{n+1} = R(x_n, x_{n-1}, tau)``.
 
-    ``variables`` is ``current + previous``; the single explicit stage is
-    ``current <- recurrence``, ``previous <- current``. Build it with
-    :func:`two_step`, :func:`optimistic` or :func:`heavy_ball`.
+    Build it with :func:`two_step`, :func:`optimistic` or :func:`heavy_ball`. It holds
+    the one-step scheme on the doubled state (:attr:`doubled`) and forwards the state
+    facts to it: ``variables`` is ``current + previous``.
 
     Parameters
     ----------
@@ -46,14 +66,17 @@ class TwoStepScheme(Scheme):
         ``x_prev``, the state one step earlier (same length as ``current``).
     recurrence : tuple of Expr
         ``R(x, x_prev, tau)``, one entry per variable of ``current``.
+    step : Symbol
+        The step symbol.
+    name : str
+        A short description.
 
     Notes
     -----
-    Symbolic analyses (:func:`~limitdyn.symbolic.modified_equation`) use the
-    underlying one-step method (see the module docstring); its modified field is
-    reported for both halves of the state, ``x' = f~(x)`` and
-    ``x_prev' = f~(x_prev)``, since on the invariant manifold both halves follow the
-    same flow, one step apart.
+    Symbolic analyses (:func:`~limitdyn.modified_equation`) use the underlying one-step
+    method (see the module docstring); its modified field is reported for both halves of
+    the state, ``x' = f~(x)`` and ``x_prev' = f~(x_prev)``, since on the invariant
+    manifold both halves follow the same flow, one step apart.
 
     Examples
     --------
@@ -65,115 +88,74 @@ class TwoStepScheme(Scheme):
     ((x, x_prev), (x,), (x_prev,))
     >>> hb.map()
     {x: -tau*x + 3*x/2 - x_prev/2, x_prev: x}
+    >>> hb.doubled
+    Scheme('heavy ball', variables=(x, x_prev), stages=1 [explicit], step=tau, parameters=())
     """
 
-    current: tuple[sp.Symbol, ...] = ()
-    previous: tuple[sp.Symbol, ...] = ()
-    recurrence: tuple[sp.Expr, ...] = ()
+    current: tuple[sp.Symbol, ...]
+    previous: tuple[sp.Symbol, ...]
+    recurrence: tuple[sp.Expr, ...]
+    step: sp.Symbol = tau
+    name: str = ""
+    doubled: Scheme = field(init=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        step = check_step(self.step)
         cur = as_symbols(self.current, where="two-step scheme current variables")
         prev = as_symbols(self.previous, where="two-step scheme previous variables")
         if len(cur) != len(prev):
             raise SchemeError(
                 f"two-step scheme: {len(cur)} current but {len(prev)} previous variables"
             )
+        if set(prev) & set(cur):
+            raise SchemeError("previous: a previous-state symbol is also a current variable")
+        if step in cur or step in prev:
+            raise SchemeError(f"the step symbol {step} is listed among the variables")
         rec = as_field(self.recurrence, len(cur), where="two-step recurrence")
         object.__setattr__(self, "current", cur)
         object.__setattr__(self, "previous", prev)
         object.__setattr__(self, "recurrence", rec)
-        if self.variables != cur + prev:
-            raise SchemeError("two-step scheme: variables must be current + previous")
-        if len(self.stages) != 1 or not isinstance(self.stages[0], ExplicitStage):
-            raise SchemeError("two-step scheme: expected one explicit stage")
-        at_rest = {**dict(zip(prev, cur)), self.step: sp.S.Zero}
+        at_rest = dict(zip(prev, cur))
         for v, r in zip(cur, rec):
-            drift = r.xreplace(at_rest) - v
-            if drift != 0 and sp.simplify(drift) != 0:
+            drift = step0_drift(v, r.xreplace(at_rest), step)
+            if drift is not None:
                 raise SchemeError(
                     f"two-step recurrence for {v}: R(x, x, 0) - x = {drift} is not zero, "
                     "so the scheme has no small-step limit"
                 )
+        stage = ExplicitStage(targets=cur + prev, values=rec + cur, label="two-step")
+        doubled = Scheme(variables=cur + prev, stages=(stage,), step=step, name=self.name)
+        object.__setattr__(self, "doubled", doubled)
 
-    def start(
-        self,
-        x0: Any,
-        *,
-        tau: float,
-        order: int = 2,
-        params: Mapping[Any, float] | None = None,
-    ) -> np.ndarray:
-        """A doubled initial state ``(x0, x_prev)`` on the invariant manifold.
+    # -- the state, forwarded to the doubled one-step scheme -------------------------------
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        """``current + previous``, the order of numeric arrays."""
+        return self.doubled.variables
 
-        ``x_prev`` approximates ``Phi_tau^{-1}(x0)`` (the underlying one-step method
-        run backwards) by integrating the order-``order`` modified equation backwards
-        over one step, so iterates started there follow the modified flow to
-        ``O(tau**(order + 1))`` globally. Starting at rest (``x_prev = x0``) instead
-        costs an ``O(tau)`` shift.
+    @property
+    def stages(self) -> tuple[Any, ...]:
+        """The single explicit stage of the doubled map."""
+        return self.doubled.stages
 
-        Parameters
-        ----------
-        x0 : array_like, shape (len(current),)
-            The current state.
-        tau : float
-            The step size.
-        order : int
-            Order of the modified equation used.
-        params : mapping, optional
-            Values of the scheme's parameters (Symbol or name -> float).
+    @cached_property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Free symbols other than the variables and the step, sorted by name."""
+        return self.doubled.parameters
 
-        Returns
-        -------
-        ndarray, shape (2 * len(current),)
+    @property
+    def is_explicit(self) -> bool:
+        """Always True: the doubled map is explicit."""
+        return True
 
-        Examples
-        --------
-        For ``x+ = x - tau x + beta (x - x_prev)`` the underlying map is multiplication
-        by the principal root ``r`` of ``r**2 = (1 + beta - tau) r - beta``:
+    @property
+    def dim(self) -> int:
+        """Number of variables of the doubled state."""
+        return self.doubled.dim
 
-        >>> import numpy as np
-        >>> import sympy as sp
-        >>> import limitdyn as ld
-        >>> x = sp.Symbol("x")
-        >>> hb = ld.heavy_ball(x**2 / 2, x, momentum=sp.Rational(1, 2))
-        >>> z0 = hb.start([1.0], tau=0.001, order=3)
-        >>> r = ((1.5 - 0.001) + np.sqrt((1.5 - 0.001) ** 2 - 2)) / 2
-        >>> bool(abs(z0[1] - 1 / r) < 1e-9)
-        True
-        """
-        from scipy.integrate import solve_ivp
-
-        from .symbolic._modified import modified_equation
-
-        n = len(self.current)
-        x = np.asarray(x0, dtype=float).reshape(-1)
-        if x.shape != (n,):
-            raise InputError(f"start: x0 has shape {x.shape}, expected ({n},)")
-        if not (isinstance(tau, (int, float)) and tau > 0):
-            raise InputError(f"start: tau must be a positive number, got {tau!r}")
-        me = modified_equation(self, order).restrict(self.current)
-        values: dict[sp.Symbol, Any] = {self.step: sp.Float(tau)}
-        by_name = {p.name: p for p in self.parameters}
-        for key, val in (params or {}).items():
-            sym = by_name.get(key) if isinstance(key, str) else key
-            if sym not in self.parameters:
-                raise InputError(f"start: unknown parameter {key!r}; parameters: {self.parameters}")
-            values[sym] = sp.Float(val)
-        rhs = me.field().xreplace(values)
-        missing = rhs.free_symbols - set(self.current)
-        if missing:
-            raise InputError(f"start: give values for the parameters {sorted(map(str, missing))}")
-        f = sp.lambdify([self.current], list(rhs), modules="numpy")
-        sol = solve_ivp(
-            lambda _t, y: np.asarray(f(y), dtype=float),
-            (0.0, -float(tau)),
-            x,
-            rtol=1e-13,
-            atol=1e-15,
-            method="DOP853",
-        )
-        return np.concatenate([x, sol.y[:, -1]])
+    def map(self) -> dict[sp.Symbol, sp.Expr]:
+        """The doubled map ``{x: R(x, x_prev, tau), x_prev: x}``."""
+        return self.doubled.map()
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -182,6 +164,38 @@ class TwoStepScheme(Scheme):
             f"TwoStepScheme({label}{body}; previous={self.previous}, step={self.step}, "
             f"parameters={self.parameters})"
         )
+
+
+#: Anything that :func:`~limitdyn.iterate` and the symbolic analyses accept.
+AnyScheme = Scheme | TwoStepScheme
+
+
+def as_one_step(scheme: Any) -> Scheme:
+    """The one-step scheme that numeric iteration runs: the scheme itself, or the doubled
+    scheme of a two-step one.
+
+    Raises
+    ------
+    SchemeError
+        If ``scheme`` is neither a :class:`~limitdyn.Scheme` nor a :class:`TwoStepScheme`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> as_one_step(ld.heavy_ball(x**2 / 2, x, momentum=0)).variables
+    (x, x_prev)
+    >>> as_one_step("x+ = x")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.SchemeError: expected a Scheme or TwoStepScheme, got str
+    """
+    if isinstance(scheme, TwoStepScheme):
+        return scheme.doubled
+    if isinstance(scheme, Scheme):
+        return scheme
+    raise SchemeError(f"expected a Scheme or TwoStepScheme, got {type(scheme).__name__}")
 
 
 def _previous_symbols(
@@ -237,46 +251,21 @@ def two_step(
     >>> ld.two_step({x: xp + 2 * ld.tau * (-x)}, previous=[xp]).variables
     (x, x_p)
     """
-    if not isinstance(step, sp.Symbol):
-        raise SchemeError(f"the step {step!r} is not a SymPy Symbol")
+    step = check_step(step)
     if not isinstance(recurrence, Mapping):
         raise SchemeError("two_step: expected a mapping {symbol: expression}")
     cur = as_symbols(list(recurrence), where="two_step keys")
     prev = as_symbols(previous, where="previous")
     if len(prev) != len(cur):
         raise SchemeError(f"previous: {len(prev)} symbols for {len(cur)} variables")
-    if set(prev) & set(cur):
-        raise SchemeError("previous: a previous-state symbol is also a current variable")
-    if step in cur or step in prev:
-        raise SchemeError(f"the step symbol {step} is listed among the variables")
     rec = tuple(as_expr(recurrence[v], where=f"recurrence of {v}") for v in cur)
-    return _build(cur, prev, rec, step, name)
-
-
-def _build(
-    cur: tuple[sp.Symbol, ...],
-    prev: tuple[sp.Symbol, ...],
-    rec: tuple[sp.Expr, ...],
-    step: sp.Symbol,
-    name: str,
-) -> TwoStepScheme:
-    stage = ExplicitStage(targets=cur + prev, values=rec + cur, label="two-step")
-    return TwoStepScheme(
-        variables=cur + prev,
-        stages=(stage,),
-        step=step,
-        name=name,
-        current=cur,
-        previous=prev,
-        recurrence=rec,
-    )
+    return TwoStepScheme(cur, prev, rec, step=step, name=name)
 
 
 def _field_and_vars(
     field: Any, variables: Any, step: sp.Symbol
 ) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]]:
-    if not isinstance(step, sp.Symbol):
-        raise SchemeError(f"the step {step!r} is not a SymPy Symbol")
+    step = check_step(step)
     vs = as_symbols(variables, where="variables")
     if step in vs:
         raise SchemeError(f"the step symbol {step} is listed among the variables")
@@ -357,7 +346,7 @@ def optimistic(
     prev = _previous_symbols(vs, previous, taken)
     back = dict(zip(vs, prev))
     rec = tuple(v + 2 * step * fi - step * fi.xreplace(back) for v, fi in zip(vs, f))
-    return _build(vs, prev, rec, step, "optimistic gradient")
+    return TwoStepScheme(vs, prev, rec, step=step, name="optimistic gradient")
 
 
 def heavy_ball(
@@ -402,8 +391,7 @@ def heavy_ball(
     >>> ld.heavy_ball(x**4 / 4, x, momentum=b).recurrence
     (beta*(x - x_prev) - tau*x**3 + x,)
     """
-    if not isinstance(step, sp.Symbol):
-        raise SchemeError(f"the step {step!r} is not a SymPy Symbol")
+    step = check_step(step)
     f = as_expr(loss, where="loss")
     vs = as_symbols(variables, where="variables")
     if step in vs:
@@ -416,4 +404,4 @@ def heavy_ball(
     taken = f.free_symbols | beta.free_symbols | set(vs)
     prev = _previous_symbols(vs, previous, taken)
     rec = tuple(v - step * sp.diff(f, v) + beta * (v - p) for v, p in zip(vs, prev))
-    return _build(vs, prev, rec, step, "heavy ball")
+    return TwoStepScheme(vs, prev, rec, step=step, name="heavy ball")

@@ -39,8 +39,8 @@ tau = sp.Symbol("tau", positive=True)
 def as_expr(value: Any, *, where: str) -> sp.Expr:
     """Convert a number or SymPy expression to ``sp.Expr``; strings are refused.
 
-    Raw strings are never parsed (no ``sympify`` of user text): the safe parser
-    for text lives in :mod:`limitdyn.spec`.
+    Raw strings are never parsed (no ``sympify`` of user text): schemes are built from
+    SymPy objects only.
     """
     if isinstance(value, str):
         raise SchemeError(f"{where}: got the string {value!r}; build a SymPy expression instead")
@@ -223,8 +223,7 @@ class Scheme:
         variables = as_symbols(self.variables, where="Scheme variables")
         object.__setattr__(self, "variables", variables)
         object.__setattr__(self, "stages", tuple(self.stages))
-        if not isinstance(self.step, sp.Symbol):
-            raise SchemeError(f"the step {self.step!r} is not a SymPy Symbol")
+        check_step(self.step)
         if self.step in variables:
             raise SchemeError(f"the step symbol {self.step} is also listed among the variables")
         if not self.stages:
@@ -298,7 +297,28 @@ class Scheme:
 # -- constructors -------------------------------------------------------------------------
 
 
-def _check_step(step: Any) -> sp.Symbol:
+def step0_drift(variable: sp.Symbol, value: sp.Expr, step: sp.Symbol) -> sp.Expr | None:
+    """``value - variable`` at step 0 when it is not zero (simplifying if needed), else None.
+
+    The consistency check of every scheme kind: a scheme with a small-step limit moves
+    nothing at step 0.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> step0_drift(x, x + tau * x, tau) is None
+    True
+    >>> step0_drift(x, 2 * x + tau, tau)
+    x
+    """
+    drift = value.xreplace({step: sp.S.Zero}) - variable
+    if drift == 0 or sp.simplify(drift) == 0:
+        return None
+    return drift
+
+
+def check_step(step: Any) -> sp.Symbol:
+    """``step`` if it is a SymPy Symbol, else a :class:`SchemeError`."""
     if not isinstance(step, sp.Symbol):
         raise SchemeError(f"the step {step!r} is not a SymPy Symbol")
     return step
@@ -364,7 +384,7 @@ def implicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
 
 
 def _one_block(field: Any, variables: Any, *, step: sp.Symbol, implicit: bool, name: str) -> Scheme:
-    step = _check_step(step)
+    step = check_step(step)
     vs = as_symbols(variables, where="variables")
     f = as_field(field, len(vs), where="field")
     stage = _block_stage(vs, f, step, implicit=implicit, label="all")
@@ -400,17 +420,32 @@ def _parse_blocks(
     return parsed
 
 
-def _parse_rates(rates: Any, n: int) -> tuple[sp.Expr, ...]:
+def as_rates(rates: Any, n: int, *, what: str = "block") -> tuple[sp.Expr, ...]:
+    """One positive rate per block (or player), as SymPy expressions; 1 each for None.
+
+    The one rule for rates everywhere (scheme constructors, players of a game): a
+    sequence of ``n`` numbers or SymPy expressions, none a string, none known to be
+    zero or negative.
+
+    Examples
+    --------
+    >>> as_rates([1, sp.Rational(1, 2)], 2)
+    (1, 1/2)
+    >>> as_rates([1, -1], 2, what="player")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.SchemeError: rate of player 1 is -1; rates must be positive
+    """
     if rates is None:
         return (sp.Integer(1),) * n
     if isinstance(rates, (str, sp.Basic)) or not isinstance(rates, Iterable):
-        raise SchemeError("rates: expected a list with one rate per block")
-    out = tuple(as_expr(r, where=f"rate of block {b}") for b, r in enumerate(rates))
+        raise SchemeError(f"rates: expected a list with one rate per {what}")
+    out = tuple(as_expr(r, where=f"rate of {what} {b}") for b, r in enumerate(rates))
     if len(out) != n:
-        raise SchemeError(f"rates: {len(out)} rates given for {n} blocks")
+        raise SchemeError(f"rates: {len(out)} rates given for {n} {what}s")
     for b, r in enumerate(out):
         if r.is_positive is False or r.is_zero or (r.is_number and not r.is_positive):
-            raise SchemeError(f"rate of block {b} is {r}; rates must be positive")
+            raise SchemeError(f"rate of {what} {b} is {r}; rates must be positive")
     return out
 
 
@@ -466,9 +501,9 @@ def alternating(
     >>> s.map()[x]
     -tau*(tau*(x - x_r) + y) + x
     """
-    step = _check_step(step)
+    step = check_step(step)
     parsed = _parse_blocks(blocks, step)
-    rate = _parse_rates(rates, len(parsed))
+    rate = as_rates(rates, len(parsed))
     rep = _parse_repeats(repeats, len(parsed))
     stages: list[Stage] = []
     for b, ((vs, f), r, n) in enumerate(zip(parsed, rate, rep)):
@@ -498,9 +533,9 @@ def simultaneous(
     >>> ld.simultaneous([(x, [-y]), (y, [x])], rates=[1, 2]).map()
     {x: -tau*y + x, y: 2*tau*x + y}
     """
-    step = _check_step(step)
+    step = check_step(step)
     parsed = _parse_blocks(blocks, step)
-    rate = _parse_rates(rates, len(parsed))
+    rate = as_rates(rates, len(parsed))
     variables = tuple(v for vs, _ in parsed for v in vs)
     kind = "implicit" if implicit else "explicit"
     name = f"simultaneous {kind}"
@@ -541,7 +576,7 @@ def from_map(mapping: Mapping[Any, Any], *, variables: Any = None, step: sp.Symb
     >>> heun.variables
     (x,)
     """
-    step = _check_step(step)
+    step = check_step(step)
     if not isinstance(mapping, Mapping):
         raise SchemeError(f"from_map: expected a mapping {{symbol: expression}}, got {mapping!r}")
     keys = as_symbols(list(mapping), where="from_map keys")
@@ -614,7 +649,7 @@ def game(
     fx = tuple(-sp.diff(cx, v) for v in xs)
     fy = tuple(-sp.diff(cy, v) for v in ys)
     blocks = [(xs, fx), (ys, fy)]
-    rate = None if rates is None else list(_parse_rates(rates, 2))
+    rate = None if rates is None else list(as_rates(rates, 2))
     rep = None if repeats is None else list(_parse_repeats(repeats, 2))
     if order == "simultaneous":
         if rep is not None and rep != [1, 1]:

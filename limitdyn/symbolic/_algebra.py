@@ -1,27 +1,103 @@
 """Two arithmetic back ends for series computations in the step: SymPy expressions and
-sparse polynomial rings.
+sparse polynomial rings, behind one interface (:class:`SeriesAlgebra`).
 
-The modified-equation recursion (and the underlying one-step series of two-step
-schemes) only needs sums, products, rational multiples, partial derivatives and the
-composition of expressions with truncated series in the step. :class:`ExprAlgebra`
-does these with SymPy expressions (any field: undefined functions, ``exp``, ...);
-:class:`RingAlgebra` does them in a sparse polynomial ring over the rationals, which
-is one to two orders of magnitude faster for polynomial schemes and never needs
-``expand``. Both expose the same small interface so the recursions are written once.
+The map series of a scheme, the modified-equation recursion and the underlying one-step
+series of two-step schemes only need sums, products, rational multiples, partial
+derivatives, small linear solves and the composition of expressions with truncated
+series in the step. :class:`ExprAlgebra` does these with SymPy expressions (any field:
+undefined functions, ``exp``, ...); :class:`RingAlgebra` does them in a sparse
+polynomial ring over the rationals, which is one to two orders of magnitude faster for
+polynomial schemes and never needs ``expand``. The recursions are written once, against
+:class:`SeriesAlgebra`; :func:`algebra_for` picks the back end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import sympy as sp
 from sympy.polys.rings import PolyElement, PolyRing
 
 from ._jets import jets_of, tidy
 
+__all__ = ["ExprAlgebra", "NotInAlgebra", "RingAlgebra", "SeriesAlgebra", "algebra_for"]
+
 # A jet is a list [c0, c1, ..., ck] of coefficients of step**0 .. step**k.
 AnyJet = list[Any]
+
+
+class NotInAlgebra(Exception):
+    """A computation left the back end (a non-constant matrix to invert in a ring);
+    the caller starts again with :class:`ExprAlgebra`."""
+
+
+class SeriesAlgebra(Protocol):
+    """What the series recursions need of an arithmetic back end.
+
+    Elements are opaque (SymPy expressions or ring elements); a jet is a list of
+    elements, the coefficients of ``step**0 .. step**k``.
+    """
+
+    zero: Any
+
+    def lift(self, expr: sp.Expr) -> Any:
+        """A SymPy expression as an element."""
+
+    def to_expr(self, p: Any) -> sp.Expr:
+        """An element as a SymPy expression."""
+
+    def var(self, v: sp.Symbol) -> Any:
+        """The element of a variable."""
+
+    def tidy(self, p: Any) -> Any:
+        """A canonical form (expanded products)."""
+
+    def is_zero(self, p: Any) -> bool:
+        """Whether ``p`` is structurally zero (cheap; for skipping terms)."""
+
+    def vanishes(self, p: Any) -> bool:
+        """Whether ``p`` is zero, simplifying if needed."""
+
+    def diff(self, p: Any, v: sp.Symbol) -> Any:
+        """``dp/dv``."""
+
+    def scale(self, p: Any, c: sp.Expr) -> Any:
+        """``c p`` for a step- and variable-free SymPy factor ``c``."""
+
+    def compose(
+        self, exprs: Sequence[Any], subs: Mapping[sp.Symbol, AnyJet], order: int
+    ) -> list[AnyJet]:
+        """Jets of ``exprs`` (which may contain the step) after substituting jets."""
+
+    def with_step(self, jet: AnyJet) -> Any:
+        """``sum_i step**i jet[i]`` as one element."""
+
+    def solve_linear(self, matrix: sp.Matrix, rhs: Sequence[Any]) -> list[Any]:
+        """``matrix**-1 rhs`` for a SymPy matrix free of the step; raises
+        :class:`NotInAlgebra` where the back end cannot divide by its entries."""
+
+
+def algebra_for(
+    exprs: Sequence[sp.Expr],
+    variables: Sequence[sp.Symbol],
+    extra: Sequence[sp.Symbol],
+    step: sp.Symbol,
+) -> SeriesAlgebra:
+    """The fastest back end that holds ``exprs``: a polynomial ring when they are
+    polynomials with rational coefficients, SymPy expressions otherwise.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> type(algebra_for([x**2 + t], [x], [], t)).__name__
+    'RingAlgebra'
+    >>> type(algebra_for([sp.exp(x)], [x], [], t)).__name__
+    'ExprAlgebra'
+    """
+    ring = RingAlgebra.try_build(exprs, variables, extra, step)
+    return ring if ring is not None else ExprAlgebra(variables, step)
 
 
 class ExprAlgebra:
@@ -47,8 +123,16 @@ class ExprAlgebra:
     def is_zero(self, p: Any) -> bool:
         return bool(p == 0)
 
+    def vanishes(self, p: Any) -> bool:
+        return bool(p == 0) or bool(sp.simplify(p) == 0)
+
     def diff(self, p: Any, v: sp.Symbol) -> Any:
         return sp.diff(p, v)
+
+    def solve_linear(self, matrix: sp.Matrix, rhs: Sequence[Any]) -> list[Any]:
+        """LU solve, each entry brought to one canceled fraction and tidied."""
+        solved = matrix.LUsolve(sp.Matrix(list(rhs)))
+        return [tidy(sp.cancel(v)) for v in solved]
 
     def scale(self, p: Any, c: sp.Rational) -> Any:
         return c * p
@@ -119,8 +203,23 @@ class RingAlgebra:
     def is_zero(self, p: Any) -> bool:
         return not p
 
+    def vanishes(self, p: Any) -> bool:
+        return not p
+
     def diff(self, p: Any, v: sp.Symbol) -> Any:
         return p.diff(self.ring.gens[self.index[v]])
+
+    def solve_linear(self, matrix: sp.Matrix, rhs: Sequence[Any]) -> list[Any]:
+        """``matrix**-1 rhs`` for a matrix of rational numbers (ring elements cannot be
+        divided by a polynomial)."""
+        if not all(e.is_Rational for e in matrix):
+            raise NotInAlgebra("the matrix has non-rational entries")
+        inv = matrix.inv()
+        n = len(rhs)
+        return [
+            sum((rhs[k] * inv[i, k] for k in range(n) if inv[i, k] != 0), self.ring.zero)
+            for i in range(n)
+        ]
 
     def scale(self, p: Any, c: sp.Rational) -> Any:
         return p * c

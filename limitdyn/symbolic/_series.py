@@ -1,83 +1,113 @@
-"""The series of a scheme's one-step map in the step size."""
+"""The series of a scheme's one-step map in the step size, over either algebra.
+
+One implementation, written against :class:`~limitdyn.symbolic._algebra.SeriesAlgebra`:
+stages are applied in order to the jets of the state; an explicit stage composes its
+values with the current jets, an implicit stage ``R(z, w) = 0`` is solved order by order
+(at order ``m`` the coefficient of ``step**m`` of ``R`` is ``J w_m + r_m`` with
+``J = dR/dw`` at step 0, linear in the unknown ``w_m``). Polynomial schemes run in a
+sparse polynomial ring; when a scheme is not polynomial, or an implicit stage has a
+non-constant ``J``, the same code runs on SymPy expressions. :func:`map_series`,
+:func:`~limitdyn.limit_ode` and :func:`~limitdyn.modified_equation` all use it.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
+from .._multistep import TwoStepScheme, as_one_step
 from .._scheme import ExplicitStage, ImplicitStage, Scheme
 from ..errors import SchemeError
-from ._jets import Jet, constant_jet, jets_of, tidy
+from ._algebra import AnyJet, ExprAlgebra, NotInAlgebra, SeriesAlgebra, algebra_for
+from ._cache import LongestCache
+from ._jets import tidy
 
-__all__ = ["map_series"]
+__all__ = ["map_series", "scheme_series"]
+
+Vector = list[Any]
+
+#: scheme -> (order, (algebra, d)) with d[j][i] the coefficient of step**j of z_i
+_SERIES: LongestCache[tuple[SeriesAlgebra, list[Vector]]] = LongestCache()
 
 
-def _is_zero(expr: sp.Expr) -> bool:
-    if expr == 0:
-        return True
-    return bool(sp.simplify(expr) == 0)
-
-
-def _implicit_stage_jets(
-    stage: ImplicitStage, current: dict[sp.Symbol, Jet], step: sp.Symbol, order: int
-) -> list[Jet]:
-    """Solve ``R(z, w) = 0`` order by order for the jets of ``w``.
-
-    At order 0, ``w = z[targets]``; at order j the coefficient of ``step**j`` in
-    ``R`` is ``J w_j + r_j`` with ``J = dR/dw`` at step 0, linear in the unknown
-    coefficient ``w_j`` (every other term involves only lower coefficients).
-    """
-    base = {v: j[0] for v, j in current.items()}
-    w0 = [current[t][0] for t in stage.targets]
-    at0 = {**base, **dict(zip(stage.unknowns, w0)), step: sp.S.Zero}
-    for i, r in enumerate(stage.residual):
-        if not _is_zero(tidy(r.xreplace(at0))):
+def _implicit_stage(
+    alg: SeriesAlgebra, stage: ImplicitStage, cur: dict[sp.Symbol, AnyJet], order: int
+) -> list[AnyJet]:
+    """Jets of the new values ``w`` of an implicit stage ``R(z, w) = 0``."""
+    label = stage.label or "?"
+    res = [alg.lift(r) for r in stage.residual]
+    base = {v: [j[0]] for v, j in cur.items()}
+    start = {u: [cur[t][0]] for u, t in zip(stage.unknowns, stage.targets)}
+    at0 = alg.compose(res, {**base, **start}, 0)
+    for i, jet in enumerate(at0):
+        if not alg.vanishes(alg.tidy(jet[0])):
             raise SchemeError(
-                f"implicit stage {stage.label or '?'}: residual {i} does not vanish at "
-                "step 0 with the new values equal to the old ones, so it has no small-step limit"
+                f"implicit stage {label}: residual {i} does not vanish at step 0 with the "
+                "new values equal to the old ones, so it has no small-step limit"
             )
-    jac = sp.Matrix(stage.residual).jacobian(stage.unknowns).xreplace(at0)
-    jac = jac.applyfunc(tidy)
-    identity = jac == sp.eye(len(stage.unknowns))
+    derivs = [alg.diff(r, u) for r in res for u in stage.unknowns]
+    entries = [tidy(alg.to_expr(j[0])) for j in alg.compose(derivs, {**base, **start}, 0)]
+    n = len(stage.unknowns)
+    jac = sp.Matrix(n, n, entries)
+    identity = jac == sp.eye(n)
     if not identity and jac.det() == 0:
         raise SchemeError(
-            f"implicit stage {stage.label or '?'}: dR/dw is singular at step 0; "
-            "the new values are not determined"
+            f"implicit stage {label}: dR/dw is singular at step 0; the new values are not "
+            "determined"
         )
-    w: list[Jet] = [constant_jet(c, order) for c in w0]
-    for j in range(1, order + 1):
-        subs = {v: jet[: j + 1] for v, jet in current.items()}
-        subs.update({u: wj[: j + 1] for u, wj in zip(stage.unknowns, w)})
-        rest = sp.Matrix([jet[j] for jet in jets_of(stage.residual, subs, step=step, order=j)])
-        solved = -rest if identity else -jac.LUsolve(rest)
-        for wj, value in zip(w, solved):
-            wj[j] = tidy(sp.cancel(value)) if not identity else tidy(value)
+    w = [[cur[t][0]] + [alg.zero] * order for t in stage.targets]
+    for m in range(1, order + 1):
+        subs = {v: j[: m + 1] for v, j in cur.items()}
+        subs.update({u: wk[: m + 1] for u, wk in zip(stage.unknowns, w)})
+        rest = [-jet[m] for jet in alg.compose(res, subs, m)]
+        solved = [alg.tidy(r) for r in rest] if identity else alg.solve_linear(jac, rest)
+        for wk, value in zip(w, solved):
+            wk[m] = value
     return w
 
 
-@lru_cache(maxsize=256)
-def _map_series(scheme: Scheme, order: int) -> tuple[tuple[sp.Expr, ...], ...]:
-    step = scheme.step
-    current: dict[sp.Symbol, Jet] = {v: constant_jet(v, order) for v in scheme.variables}
+def stage_series(alg: SeriesAlgebra, scheme: Scheme, order: int) -> list[Vector]:
+    cur: dict[sp.Symbol, AnyJet] = {v: [alg.var(v)] + [alg.zero] * order for v in scheme.variables}
     for stage in scheme.stages:
         if isinstance(stage, ExplicitStage):
-            new = jets_of(stage.values, current, step=step, order=order)
+            new = alg.compose([alg.lift(e) for e in stage.values], cur, order)
         elif isinstance(stage, ImplicitStage):
-            new = _implicit_stage_jets(stage, current, step, order)
+            new = _implicit_stage(alg, stage, cur, order)
         else:  # pragma: no cover - Stage is closed over these two kinds
             raise SchemeError(f"unknown stage kind {type(stage).__name__}")
-        current.update(zip(stage.targets, new))
-    return tuple(tuple(current[v]) for v in scheme.variables)
+        cur.update(zip(stage.targets, new))
+    return [[cur[v][j] for v in scheme.variables] for j in range(order + 1)]
 
 
-def map_series(scheme: Scheme, order: int) -> sp.ImmutableMatrix:
+def _compute(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
+    exprs = [e for stage in scheme.stages for e in stage.expressions()]
+    holders = [h for stage in scheme.stages for h in stage.placeholders]
+    alg = algebra_for(exprs, scheme.variables, holders, scheme.step)
+    try:
+        return alg, stage_series(alg, scheme, order)
+    except NotInAlgebra:
+        expr_alg = ExprAlgebra(scheme.variables, scheme.step)
+        return expr_alg, stage_series(expr_alg, scheme, order)
+
+
+def scheme_series(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
+    """``(algebra, d)``: ``d[j][i]`` is the coefficient of ``step**j`` in the new ``z_i``.
+
+    Cached per scheme at the longest order asked so far; ``d`` has ``order + 1`` rows.
+    """
+    _, (alg, d) = _SERIES.get(scheme, order, lambda k: _compute(scheme, k))
+    return alg, d[: order + 1]
+
+
+def map_series(scheme: Scheme | TwoStepScheme, order: int) -> sp.ImmutableMatrix:
     """Taylor coefficients of the one-step map ``Phi_tau(z)`` in the step.
 
     Parameters
     ----------
-    scheme : Scheme
-        Any scheme; implicit stages are expanded through their implicit series.
+    scheme : Scheme or TwoStepScheme
+        Any scheme; implicit stages are expanded through their implicit series; a
+        two-step scheme gives the series of its map on the doubled state.
     order : int
         Highest power of the step kept.
 
@@ -86,6 +116,12 @@ def map_series(scheme: Scheme, order: int) -> sp.ImmutableMatrix:
     ImmutableMatrix
         Shape ``(dim, order + 1)``: entry ``[i, j]`` is the coefficient of ``tau**j`` in
         the new value of ``scheme.variables[i]``.
+
+    Raises
+    ------
+    SchemeError
+        If ``scheme`` is not a scheme, ``order`` is not a non-negative integer, or an
+        implicit stage has no small-step solution.
 
     Examples
     --------
@@ -97,8 +133,10 @@ def map_series(scheme: Scheme, order: int) -> sp.ImmutableMatrix:
     >>> ld.map_series(ld.implicit([-x], [x]), order=3)
     Matrix([[x, -x, x, -x]])
     """
-    if not isinstance(scheme, Scheme):
-        raise SchemeError(f"expected a Scheme, got {type(scheme).__name__}")
+    one_step = as_one_step(scheme)
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise SchemeError(f"order must be a non-negative integer, got {order!r}")
-    return sp.ImmutableMatrix(_map_series(scheme, order))
+    alg, d = scheme_series(one_step, order)
+    return sp.ImmutableMatrix(
+        [[alg.to_expr(d[j][i]) for j in range(order + 1)] for i in range(one_step.dim)]
+    )

@@ -299,20 +299,20 @@ def test_polynomial_ring_path_agrees_with_expression_path() -> None:
     """Two implementations of the same recursion: the sparse-polynomial fast path and the
     SymPy-expression path over the general map series agree on an implicit alternating game
     with rates and repeats."""
-    from limitdyn.symbolic._algebra import ExprAlgebra
-    from limitdyn.symbolic._modified import _backward_error, _ring_map_series
+    from limitdyn.symbolic._algebra import ExprAlgebra, RingAlgebra
+    from limitdyn.symbolic._backward import _backward_error
+    from limitdyn.symbolic._series import scheme_series, stage_series
 
     cx = x**3 / 3 + x * y**2
     cy = -x * y + y**4 / 4
     s = ld.game(cx, cy, x, y, rates=[1, sp.Rational(1, 2)], repeats=[1, 2])
     k = 2
-    fast = _ring_map_series(s, k + 1)
-    assert fast is not None
-    alg, d = fast
+    alg, d = scheme_series(s, k + 1)
+    assert isinstance(alg, RingAlgebra)
     f_ring = _backward_error(d, s.variables, alg, k)
-    series = ld.map_series(s, k + 1)
-    d_expr = [[series[i, j] for i in range(2)] for j in range(k + 2)]
-    f_expr = _backward_error(d_expr, s.variables, ExprAlgebra(s.variables, tau), k)
+    expr_alg = ExprAlgebra(s.variables, tau)
+    d_expr = stage_series(expr_alg, s, k + 1)
+    f_expr = _backward_error(d_expr, s.variables, expr_alg, k)
     for a, b in zip(f_ring, f_expr):
         assert all(zero(alg.to_expr(u) - v) for u, v in zip(a, b))
 

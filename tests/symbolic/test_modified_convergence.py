@@ -51,7 +51,7 @@ def _two_step_errors(
     me = ld.modified_equation(scheme, k)
     errors = []
     for h in taus:
-        z0 = scheme.start(x0, tau=h, order=k + 1)
+        z0 = ld.manifold_start(scheme, x0, tau=h, order=k + 1)
         traj = ld.iterate(scheme, z0, tau=h, t_end=1.0)
         params = {"tau": h} if k > 0 else None
         ref = ld.integrate(me.ode(k), z0, t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13)

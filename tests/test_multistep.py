@@ -50,10 +50,10 @@ def test_extragradient_map() -> None:
 def test_underlying_one_step_method_of_heavy_ball_is_invariant() -> None:
     """[HLW XV.2]: the underlying one-step method Phi satisfies Phi(Phi(u)) = R(Phi(u), u, tau);
     for a linear recurrence started at (x0, Phi^{-1}(x0)) the iterates stay on Phi's orbit:
-    x_{n+1} = r x_n with the principal root r (checked numerically through ``start``)."""
+    x_{n+1} = r x_n with the principal root r (checked numerically through ``manifold_start``)."""
     lam, b, h = 2.0, 0.3, 0.002
     hb = ld.heavy_ball(sp.Float(lam) * x**2 / 2, x, momentum=sp.Rational(3, 10))
-    z0 = hb.start([1.0], tau=h, order=5)
+    z0 = ld.manifold_start(hb, [1.0], tau=h, order=5)
     c = 1 + b - h * lam
     r = (c + np.sqrt(c * c - 4 * b)) / 2
     assert abs(z0[1] - 1 / r) < 1e-10
@@ -64,14 +64,14 @@ def test_underlying_one_step_method_of_heavy_ball_is_invariant() -> None:
 def test_start_validates() -> None:
     hb = ld.heavy_ball((x**2 + y**2) / 2, [x, y], momentum=sp.Symbol("beta"))
     with pytest.raises(ld.InputError, match="beta"):
-        hb.start([1.0, 2.0], tau=0.1)
+        ld.manifold_start(hb, [1.0, 2.0], tau=0.1)
     with pytest.raises(ld.InputError, match="shape"):
-        hb.start([1.0], tau=0.1, params={"beta": 0.5})
+        ld.manifold_start(hb, [1.0], tau=0.1, params={"beta": 0.5})
     with pytest.raises(ld.InputError, match="tau"):
-        hb.start([1.0, 2.0], tau=-0.1, params={"beta": 0.5})
+        ld.manifold_start(hb, [1.0, 2.0], tau=-0.1, params={"beta": 0.5})
     with pytest.raises(ld.InputError, match="unknown parameter"):
-        hb.start([1.0, 2.0], tau=0.1, params={"gamma": 0.5})
-    z0 = hb.start([1.0, 2.0], tau=0.1, params={"beta": 0.5}, order=1)
+        ld.manifold_start(hb, [1.0, 2.0], tau=0.1, params={"gamma": 0.5})
+    z0 = ld.manifold_start(hb, [1.0, 2.0], tau=0.1, params={"beta": 0.5}, order=1)
     assert z0.shape == (4,) and np.all(z0[2:] > z0[:2])  # x_prev lies uphill of x
 
 
