@@ -11,6 +11,7 @@ from ._convergence import (
 )
 from ._integrate import METHODS, integrate
 from ._iterate import iterate
+from ._manifold import manifold_start
 from ._trajectory import Trajectory
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "fitted_order",
     "integrate",
     "iterate",
+    "manifold_start",
     "refinement_check",
 ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .._engine import Engine
 from .._ode import ODE
 from .._scheme import ImplicitStage, Scheme
 from ._codegen import ode_source, scheme_loop_source
@@ -36,6 +37,9 @@ _HEADERS = {
         "from limitdyn.numeric._kernels_jit import solve_small\n"
     ),
 }
+
+
+_NUMPY = Engine("numpy")
 
 
 @lru_cache(maxsize=1)
@@ -59,16 +63,17 @@ def cache_dir() -> Path:
 
 def _import_generated(source: str) -> ModuleType:
     """Write ``source`` (generated, never user text) to its cache file and import it."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-    name = f"limitdyn_generated_{digest}"
+    data = source.encode()
+    name = f"limitdyn_generated_{hashlib.sha256(data).hexdigest()[:24]}"
     if name in sys.modules:
         return sys.modules[name]
     path = cache_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
+    # a file that is not byte for byte this source (partial, corrupted) is replaced
+    if not path.exists() or path.read_bytes() != data:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(source)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -94,8 +99,9 @@ def _kernel_stamp() -> str:
     return hashlib.sha256(Path(_kernels.__file__).read_bytes()).hexdigest()[:16]
 
 
-def _module_text(engine: str, body: str) -> str:
-    return f"# limitdyn kernels {_kernel_stamp()}\n" + _HEADERS[engine] + "\n\n" + body
+def _module_text(engine: Engine, body: str) -> str:
+    """The module file for ``body``: kernel stamp, the engine's imports, then the code."""
+    return f"# limitdyn kernels {_kernel_stamp()}\n" + _HEADERS[engine.name] + "\n\n" + body
 
 
 class CompiledScheme:
@@ -103,6 +109,8 @@ class CompiledScheme:
 
     Attributes
     ----------
+    engine : Engine
+        Where the loop runs.
     run : callable
         ``run(z0, p, hs, stride, out, t, tol, maxiter, A, b) -> (status, index, residual)``;
         see :func:`limitdyn.numeric._codegen.scheme_loop_source`.
@@ -112,11 +120,11 @@ class CompiledScheme:
         The generated module, for inspection.
     """
 
-    def __init__(self, scheme: Scheme, engine: str):
+    def __init__(self, scheme: Scheme, engine: Engine):
         self.engine = engine
-        body = scheme_loop_source(scheme, guard_exceptions=engine == "numpy")
+        body = scheme_loop_source(scheme, guard_exceptions=not engine.jit)
         footer = ""
-        if engine == "numba":
+        if engine.jit:
             footer = '\n\nrun = numba.njit(run, error_model="numpy", cache=True)\n'
         self.source = _module_text(engine, body + footer)
         sizes = [len(s.targets) for s in scheme.stages if isinstance(s, ImplicitStage)]
@@ -125,13 +133,13 @@ class CompiledScheme:
 
 
 @lru_cache(maxsize=128)
-def compile_scheme(scheme: Scheme, engine: str) -> CompiledScheme:
-    """The compiled loop of ``scheme`` for ``engine`` ("numpy" or "numba"), cached."""
+def compile_scheme(scheme: Scheme, engine: Engine) -> CompiledScheme:
+    """The compiled loop of ``scheme`` for ``engine``, cached per (scheme, engine)."""
     return CompiledScheme(scheme, engine)
 
 
 @lru_cache(maxsize=128)
 def compile_ode(ode: ODE, parameters: tuple[Any, ...]) -> tuple[Any, Any]:
     """``(rhs, jac)`` numpy callables of an ODE with parameters in the given order, cached."""
-    module = _import_generated(_module_text("numpy", ode_source(ode, parameters)))
+    module = _import_generated(_module_text(_NUMPY, ode_source(ode, parameters)))
     return module.rhs, module.jac

@@ -10,13 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from .._engine import Engine, get_engine
+from .._multistep import AnyScheme, TwoStepScheme
 from .._ode import ODE
 from .._progress import progress_bar
-from .._scheme import Scheme
+from .._validate import one_of, positive_float, positive_int
 from ..errors import InputError
-from ._inputs import positive_float
+from ._inputs import one_step_scheme
 from ._integrate import integrate
 from ._iterate import iterate
+from ._manifold import manifold_start
 
 __all__ = [
     "NORMS",
@@ -54,11 +57,6 @@ def fitted_order(taus: Any, errors: Any) -> float:
 def _distance(diff: np.ndarray, norm: str) -> float:
     pointwise = np.sqrt(np.sum(diff * diff, axis=1))
     return float(pointwise.max() if norm == "max" else pointwise[-1])
-
-
-def _check_norm(norm: str) -> None:
-    if norm not in NORMS:
-        raise InputError(f"unknown norm {norm!r}; valid norms: {', '.join(NORMS)}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,17 +112,13 @@ class ConvergenceStudy:
         )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Log-log error against tau with the fitted line; returns the axes."""
-        from ..plotting import resolve_ax
+        """Log-log error against tau with the fitted line; returns the axes.
 
-        ax = resolve_ax(ax)
-        ax.loglog(self.taus, self.errors, "o", label="measured", **kwargs)
-        c = np.exp(np.mean(np.log(self.errors) - self.order * np.log(self.taus)))
-        ax.loglog(self.taus, c * self.taus**self.order, "--", label=f"fit: order {self.order:.2f}")
-        ax.set_xlabel(r"step size $\tau$")
-        ax.set_ylabel(f"error ({self.norm} norm)")
-        ax.legend()
-        return ax
+        See :func:`limitdyn.plotting.plot_convergence`.
+        """
+        from ..plotting import plot_convergence
+
+        return plot_convergence(self, ax, **kwargs)
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame with columns ``tau`` and ``error``."""
@@ -134,7 +128,7 @@ class ConvergenceStudy:
         return pd.DataFrame({"tau": self.taus, "error": self.errors})
 
 
-def _reference_ode(scheme: Scheme, reference: Any) -> tuple[ODE | None, int | None, str]:
+def _reference_ode(scheme: AnyScheme, reference: Any) -> tuple[ODE | None, int | None, str]:
     from ..symbolic import limit_ode
 
     if isinstance(reference, str):
@@ -155,7 +149,7 @@ def _reference_ode(scheme: Scheme, reference: Any) -> tuple[ODE | None, int | No
 
 
 def convergence_study(
-    scheme: Scheme,
+    scheme: AnyScheme,
     z0: Any,
     *,
     t_end: float,
@@ -163,7 +157,7 @@ def convergence_study(
     params: Any = None,
     reference: Any = "limit",
     norm: str = "max",
-    engine: str = "auto",
+    engine: str | Engine = "auto",
     rtol: float = 1e-12,
     atol: float = 1e-13,
     progress: bool | None = None,
@@ -175,11 +169,11 @@ def convergence_study(
 
     Parameters
     ----------
-    scheme : Scheme
+    scheme : Scheme or TwoStepScheme
     z0 : array_like or mapping
         Initial state. For a two-step scheme (heavy ball, optimistic) given only
         its current state, each run starts on the invariant manifold of its tau
-        (:meth:`~limitdyn.TwoStepScheme.start`); a full doubled state is used as is
+        (:func:`~limitdyn.numeric.manifold_start`); a full doubled state is used as is
         (starting at rest, ``x_prev = x0``, costs an O(tau) shift).
     t_end : float
         Final cumulative learning rate.
@@ -192,7 +186,7 @@ def convergence_study(
         anew for each tau); an ODE on the scheme's variables.
     norm : {"max", "final"}
         Sup over the iterate times, or the final time, of the Euclidean error.
-    engine : {"auto", "numpy", "numba"}
+    engine : {"auto", "numpy", "numba"} or Engine
         Passed to :func:`iterate`.
     rtol, atol : float
         Tolerances of the reference solve.
@@ -215,7 +209,9 @@ def convergence_study(
     >>> round(study.order, 2)
     1.0
     """
-    _check_norm(norm)
+    one_step_scheme(scheme)
+    one_of(norm, "norm", NORMS)
+    engine = get_engine(engine)
     end = positive_float(t_end, "t_end")
     steps = np.asarray(taus, dtype=float).reshape(-1)
     if steps.size < 2:
@@ -243,16 +239,14 @@ def convergence_study(
     return ConvergenceStudy(steps, errors, norm, label, end)
 
 
-def _starts(scheme: Scheme, z0: Any, params: Any, *, order: int) -> Any:
+def _starts(scheme: AnyScheme, z0: Any, params: Any, *, order: int) -> Any:
     """For a two-step scheme given only the current state, the per-tau start on the
-    invariant manifold (:meth:`TwoStepScheme.start`); None when ``z0`` is used as is."""
-    from .._multistep import TwoStepScheme
-
+    invariant manifold (:func:`manifold_start`); None when ``z0`` is used as is."""
     if not isinstance(scheme, TwoStepScheme) or isinstance(z0, Mapping):
         return None
     if np.ndim(z0) != 1 or len(z0) != len(scheme.current):
         return None
-    return lambda h: scheme.start(z0, tau=h, order=order, params=params)
+    return lambda h: manifold_start(scheme, z0, tau=h, order=order, params=params)
 
 
 def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:
@@ -266,7 +260,7 @@ def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:
 
 
 def _modified_reference(
-    scheme: Scheme,
+    scheme: AnyScheme,
     order: int,
     z0: Any,
     end: float,
@@ -331,7 +325,7 @@ class RefinementCheck:
 
 
 def refinement_check(
-    scheme: Scheme,
+    scheme: AnyScheme,
     z0: Any,
     *,
     t_end: float,
@@ -340,7 +334,7 @@ def refinement_check(
     params: Any = None,
     norm: str = "max",
     tolerance: float = 1e-2,
-    engine: str = "auto",
+    engine: str | Engine = "auto",
 ) -> RefinementCheck:
     """Do ``2n`` steps of size ``tau/2`` give the same curve as ``n`` steps of size ``tau``?
 
@@ -350,7 +344,7 @@ def refinement_check(
 
     Parameters
     ----------
-    scheme : Scheme
+    scheme : Scheme or TwoStepScheme
     z0 : array_like or mapping
     t_end : float
         Must be an integer multiple of ``tau``.
@@ -362,7 +356,7 @@ def refinement_check(
     norm : {"max", "final"}
     tolerance : float
         Largest acceptable last distance.
-    engine : {"auto", "numpy", "numba"}
+    engine : {"auto", "numpy", "numba"} or Engine
 
     Returns
     -------
@@ -377,12 +371,12 @@ def refinement_check(
     >>> check.converged, round(float(check.ratios[0]), 1)
     (True, 2.0)
     """
-    _check_norm(norm)
+    one_of(norm, "norm", NORMS)
     h = positive_float(tau, "tau")
     end = positive_float(t_end, "t_end")
     tol = positive_float(tolerance, "tolerance")
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-        raise InputError(f"levels must be a positive integer, got {levels!r}")
+    levels = positive_int(levels, "levels")
+    engine = get_engine(engine)
     n = round(end / h)
     if n < 1 or abs(n * h - end) > 1e-9 * end:
         raise InputError(f"t_end = {end} is not an integer multiple of tau = {h}")

@@ -1,4 +1,8 @@
-"""Validation of numeric inputs: initial states, parameters, step sizes."""
+"""Numeric inputs of a run: initial states, parameter values, step sizes.
+
+The generic checks (positive numbers, counts, exactly one of ``steps``/``t_end``) are
+the shared ones of :mod:`limitdyn._validate`; what is here is specific to numerics.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,76 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .._multistep import TwoStepScheme, as_one_step
+from .._scheme import Scheme
+from .._validate import positive_float, steps_or_t_end
 from ..errors import InputError
+
+__all__ = ["one_step_scheme", "parameter_vector", "state_vector", "step_sizes"]
+
+#: relative slack below which ``t_end / tau`` counts as a whole number of steps
+_WHOLE = 1e-9
+
+
+def one_step_scheme(scheme: Any) -> Scheme:
+    """The one-step scheme that runs: ``scheme``, or the doubled scheme of a two-step one.
+
+    Raises
+    ------
+    InputError
+        ``scheme`` is neither a :class:`~limitdyn.Scheme` nor a
+        :class:`~limitdyn.TwoStepScheme` (a bad argument, not a bad scheme).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> one_step_scheme(ld.heavy_ball(x**2 / 2, x, momentum=0)).variables
+    (x, x_prev)
+    >>> one_step_scheme("x+ = x")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: expected a Scheme or TwoStepScheme, got str
+    """
+    if not isinstance(scheme, (Scheme, TwoStepScheme)):
+        raise InputError(f"expected a Scheme or TwoStepScheme, got {type(scheme).__name__}")
+    return as_one_step(scheme)
 
 
 def state_vector(z0: Any, variables: Sequence[sp.Symbol], *, where: str = "z0") -> np.ndarray:
-    """``z0`` as a float array aligned with ``variables`` (a sequence or a mapping)."""
+    """``z0`` as a float array aligned with ``variables``.
+
+    Parameters
+    ----------
+    z0 : array_like, shape (d,), or mapping
+        The values in the order of ``variables``, or keyed by Symbol or name.
+    variables : sequence of Symbol, length d
+        The state.
+    where : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    ndarray, shape (d,)
+        A fresh, finite float array.
+
+    Raises
+    ------
+    InputError
+        A wrong shape, a missing or unknown variable, a value that is not a finite number.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> state_vector({"y": 2, x: 1}, (x, y)).tolist()
+    [1.0, 2.0]
+    >>> state_vector([1.0], (x, y))
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: z0: expected 2 values for (x, y), got shape (1,)
+    """
     d = len(variables)
     if isinstance(z0, Mapping):
         values = []
@@ -43,7 +112,38 @@ def state_vector(z0: Any, variables: Sequence[sp.Symbol], *, where: str = "z0") 
 
 
 def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray:
-    """Values of ``parameters`` (in order) from a mapping keyed by Symbol or name."""
+    """Values of ``parameters`` (in order) from a mapping keyed by Symbol or name.
+
+    An unknown name is reported before a missing one: a misspelt parameter is then named
+    as such rather than as the one it was meant to be.
+
+    Parameters
+    ----------
+    params : mapping or None
+        ``{Symbol or name: number}``; None for no parameters.
+    parameters : sequence of Symbol, length k
+        The system's parameters.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+
+    Raises
+    ------
+    InputError
+        Not a mapping, an unknown or missing parameter, a value that is not a finite number.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> parameter_vector({"b": 2, a: 1}, (a, b)).tolist()
+    [1.0, 2.0]
+    >>> parameter_vector({"c": 1}, (a,))
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: params: unknown parameter 'c'; this system has: a
+    """
     params = {} if params is None else params
     if not isinstance(params, Mapping):
         raise InputError(f"params: expected a mapping {{symbol or name: value}}, got {params!r}")
@@ -53,14 +153,14 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
         if not isinstance(name, str):
             raise InputError(f"params: key {key!r} is neither a Symbol nor a name")
         by_name[name] = value
-    missing = [q.name for q in parameters if q.name not in by_name]
-    if missing:
-        raise InputError(f"params: no value for {', '.join(missing)}")
     known = {q.name for q in parameters}
     unknown = sorted(set(by_name) - known)
     if unknown:
         valid = ", ".join(sorted(known)) or "none"
         raise InputError(f"params: unknown parameter {unknown[0]!r}; this system has: {valid}")
+    missing = [q.name for q in parameters if q.name not in by_name]
+    if missing:
+        raise InputError(f"params: no value for {', '.join(missing)}")
     out = np.empty(len(parameters))
     for j, q in enumerate(parameters):
         try:
@@ -72,15 +172,17 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
     return out
 
 
-def positive_float(value: Any, name: str) -> float:
-    """A finite positive float, or an :class:`InputError` naming ``name``."""
+def _schedule(schedule: Any) -> np.ndarray:
     try:
-        x = float(value)
+        hs = np.asarray(schedule, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise InputError(f"{name} must be a positive finite number, got {value!r}")
-    return x
+        raise InputError("schedule: expected a sequence of step sizes") from None
+    if hs.size == 0:
+        raise InputError("schedule is empty")
+    bad = np.flatnonzero(~(np.isfinite(hs) & (hs > 0)))
+    if bad.size:
+        raise InputError(f"schedule: step {bad[0]} has size {hs[bad[0]]}; sizes must be positive")
+    return hs.copy()
 
 
 def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> tuple[np.ndarray, int, int]:
@@ -89,42 +191,61 @@ def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> tuple[np.n
     ``schedule`` alone; or ``tau`` with ``steps``; or ``tau`` with ``t_end`` (the last
     step is shortened to land on ``t_end`` when ``t_end / tau`` is not an integer).
 
+    Parameters
+    ----------
+    tau : float or None
+        Constant step size.
+    steps : int or None
+        Number of steps of size ``tau``.
+    t_end : float or None
+        Final cumulative learning rate.
+    schedule : array_like or None
+        The step sizes one by one.
+
     Returns
     -------
     (hs, stride, n)
         Step ``k`` of the ``n`` steps has size ``hs[k * stride]``: a constant step is
         stored once (``stride = 0``) rather than ``n`` times.
+
+    Raises
+    ------
+    InputError
+        None or several of the ways given, or a size that is not positive.
+
+    Examples
+    --------
+    >>> hs, stride, n = step_sizes(tau=0.3, steps=None, t_end=1.0, schedule=None)
+    >>> n, stride, bool(abs(hs.sum() - 1.0) < 1e-15)
+    (4, 1, True)
+    >>> step_sizes(tau=0.5, steps=3, t_end=None, schedule=None)
+    (array([0.5]), 0, 3)
     """
     if schedule is not None:
         if tau is not None or steps is not None or t_end is not None:
             raise InputError("give either schedule or tau with steps/t_end, not both")
-        try:
-            hs = np.asarray(schedule, dtype=float).reshape(-1)
-        except (TypeError, ValueError):
-            raise InputError("schedule: expected a sequence of step sizes") from None
-        if hs.size == 0:
-            raise InputError("schedule is empty")
-        bad = np.flatnonzero(~(np.isfinite(hs) & (hs > 0)))
-        if bad.size:
-            raise InputError(
-                f"schedule: step {bad[0]} has size {hs[bad[0]]}; sizes must be positive"
-            )
-        return hs.copy(), 1, int(hs.size)
+        hs = _schedule(schedule)
+        return hs, 1, int(hs.size)
     if tau is None:
         raise InputError("give tau (with steps or t_end) or a schedule")
     h = positive_float(tau, "tau")
     if (steps is None) == (t_end is None):
-        raise InputError("give exactly one of steps and t_end")
-    if steps is not None:
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-            raise InputError(f"steps must be a non-negative integer, got {steps!r}")
-        return np.array([h]), 0, int(steps)
-    end = positive_float(t_end, "t_end")
+        # the numeric layer's wording, which tests/numeric/test_iterate.py asserts; the
+        # shared check below words it "steps= and t_end="
+        raise InputError("give tau with exactly one of steps and t_end")
+    n_steps, end = steps_or_t_end(steps, t_end)
+    if n_steps is not None:
+        return np.array([h]), 0, n_steps
+    assert end is not None
     ratio = end / h
     n = round(ratio)
-    if n >= 1 and abs(ratio - n) <= 1e-9 * max(1.0, ratio):
+    if n >= 1 and abs(ratio - n) <= _WHOLE * max(1.0, ratio):
         return np.array([h]), 0, n
     n = math.ceil(ratio)
     hs = np.full(n, h)
-    hs[-1] = end - h * (n - 1)
+    # the loop sums t_{k+1} = t_k + h_k in order, as cumsum does: a last step of
+    # t_end - t_{n-1} then lands on t_end exactly (Sterbenz: t_{n-1} >= t_end / 2)
+    before = float(np.cumsum(hs[:-1])[-1]) if n > 1 else 0.0
+    last = end - before
+    hs[-1] = last if last > 0 else end - h * (n - 1)
     return hs, 1, n

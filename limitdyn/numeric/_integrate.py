@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from .._ode import ODE
+from .._validate import one_of, positive_float
 from ..errors import InputError, SolverError
 from ._compile import compile_ode
-from ._inputs import parameter_vector, positive_float, state_vector
+from ._inputs import parameter_vector, state_vector
 from ._trajectory import Trajectory
 
 __all__ = ["METHODS", "integrate"]
@@ -59,6 +60,8 @@ def integrate(
     ------
     SolverError
         If the solver fails (the step, time reached and ``nan`` residual are reported).
+    InputError
+        Bad arguments: an unknown method, bad times, tolerances, state or parameters.
 
     Examples
     --------
@@ -76,8 +79,7 @@ def integrate(
 
     if not isinstance(ode, ODE):
         raise InputError(f"expected an ODE, got {type(ode).__name__}")
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+    one_of(method, "method", METHODS)
     rtol = positive_float(rtol, "rtol")
     atol = positive_float(atol, "atol")
     evals = None

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import resolve_engine
-from .._scheme import Scheme
-from ..errors import DivergenceError, InputError, SchemeError, SolverError
+from .._engine import Engine, get_engine
+from .._multistep import AnyScheme
+from .._validate import positive_float, positive_int
+from ..errors import DivergenceError, InputError, LimitdynError, SolverError
 from ._compile import compile_scheme
-from ._inputs import parameter_vector, state_vector, step_sizes
+from ._inputs import one_step_scheme, parameter_vector, state_vector, step_sizes
 from ._trajectory import Trajectory
 
 __all__ = ["iterate"]
@@ -19,7 +20,7 @@ _ON_DIVERGENCE = ("raise", "stop")
 
 
 def iterate(
-    scheme: Scheme,
+    scheme: AnyScheme,
     z0: Any,
     *,
     tau: float | None = None,
@@ -27,7 +28,7 @@ def iterate(
     t_end: float | None = None,
     params: Any = None,
     schedule: Any = None,
-    engine: str = "auto",
+    engine: str | Engine = "auto",
     on_divergence: str = "raise",
     tol: float = 1e-12,
     maxiter: int = 50,
@@ -36,8 +37,8 @@ def iterate(
 
     Parameters
     ----------
-    scheme : Scheme
-        The update rule.
+    scheme : Scheme or TwoStepScheme
+        The update rule; a two-step scheme runs on its doubled state ``(x, x_prev)``.
     z0 : array_like, shape (d,), or mapping
         Initial state, aligned with ``scheme.variables`` (or keyed by symbol/name).
     tau : float, optional
@@ -51,8 +52,9 @@ def iterate(
         Values of ``scheme.parameters``, keyed by Symbol or name.
     schedule : array_like, shape (n,), optional
         Step sizes (a learning-rate schedule) used instead of ``tau``.
-    engine : {"auto", "numpy", "numba"}
-        "numba" runs the generated loop jitted; "numpy" as plain Python.
+    engine : {"auto", "numpy", "numba"} or Engine
+        "numba" runs the generated loop jitted; "numpy" as plain Python; "auto" picks
+        numba when it is installed.
     on_divergence : {"raise", "stop"}
         What to do when an iterate leaves the finite floats.
     tol : float
@@ -84,25 +86,22 @@ def iterate(
     >>> traj.t.tolist(), traj.z[:, 0].tolist()
     ([0.0, 0.5, 1.0, 1.5], [1.0, 0.5, 0.25, 0.125])
     """
-    if not isinstance(scheme, Scheme):
-        raise InputError(f"expected a Scheme, got {type(scheme).__name__}")
+    one_step = one_step_scheme(scheme)
     if on_divergence not in _ON_DIVERGENCE:
         raise InputError(
             f"unknown on_divergence {on_divergence!r}; valid values: {', '.join(_ON_DIVERGENCE)}"
         )
-    if isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1:
-        raise InputError(f"maxiter must be a positive integer, got {maxiter!r}")
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        raise InputError(f"tol must be a positive number, got {tol!r}")
+    iterations = positive_int(maxiter, "maxiter")
+    tolerance = positive_float(tol, "tol")
     hs, stride, n = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
     z = state_vector(z0, scheme.variables)
     p = parameter_vector(params, scheme.parameters)
-    compiled = compile_scheme(scheme, resolve_engine(engine))
+    compiled = compile_scheme(one_step, get_engine(engine))
     out = np.empty((n + 1, scheme.dim))
     t = np.empty(n + 1)
     m = compiled.newton_size
     status, index, residual = compiled.run(
-        z, p, hs, stride, out, t, float(tol), int(maxiter), np.empty((m, m)), np.empty(m)
+        z, p, hs, stride, out, t, tolerance, iterations, np.empty((m, m)), np.empty(m)
     )
     if status == 1:
         raise SolverError(
@@ -120,5 +119,5 @@ def iterate(
             scheme.variables, t[:index].copy(), out[:index].copy(), int(index), label=scheme.name
         )
     if status != 0:  # pragma: no cover - generated code returns 0, 1 or 2
-        raise SchemeError(f"internal error: loop returned status {status}")
+        raise LimitdynError(f"internal error: the generated loop returned status {status}")
     return Trajectory(scheme.variables, t, out, label=scheme.name)

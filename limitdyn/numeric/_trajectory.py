@@ -59,7 +59,16 @@ class Trajectory:
         """The last state, shape (d,)."""
         return self.z[-1]
 
-    def _column(self, variable: Any) -> int:
+    def column(self, variable: Any) -> int:
+        """The index in ``variables`` (the column of ``z``) of a Symbol or its name.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> x, y = sp.symbols("x y")
+        >>> Trajectory((x, y), np.zeros(1), np.zeros((1, 2))).column("y")
+        1
+        """
         for i, v in enumerate(self.variables):
             if variable == v or (isinstance(variable, str) and variable == v.name):
                 return i
@@ -68,7 +77,7 @@ class Trajectory:
 
     def __getitem__(self, variable: Any) -> np.ndarray:
         """The column of one variable (a Symbol or its name), shape (n + 1,)."""
-        return self.z[:, self._column(variable)]
+        return self.z[:, self.column(variable)]
 
     def __repr__(self) -> str:
         extra = f", diverged_at={self.diverged_at}" if self.diverged_at is not None else ""
@@ -79,30 +88,22 @@ class Trajectory:
         )
 
     def plot(self, ax: Any = None, *, variables: Any = None, **kwargs: Any) -> Any:
-        """Plot variables against the cumulative learning rate; returns the axes."""
-        from ..plotting import resolve_ax
+        """Plot variables against the cumulative learning rate; returns the axes.
 
-        ax = resolve_ax(ax)
-        chosen = self.variables if variables is None else variables
-        for v in chosen:
-            i = self._column(v)
-            name = self.variables[i].name
-            label = f"{self.label}: {name}" if self.label else name
-            ax.plot(self.t, self.z[:, i], label=label, **kwargs)
-        ax.set_xlabel("cumulative learning rate $t$")
-        ax.legend()
-        return ax
+        See :func:`limitdyn.plotting.plot_trajectory`.
+        """
+        from ..plotting import plot_trajectory
+
+        return plot_trajectory(self, ax, variables=variables, **kwargs)
 
     def plot_phase(self, x: Any, y: Any, ax: Any = None, **kwargs: Any) -> Any:
-        """Plot the orbit in the plane of two variables; returns the axes."""
-        from ..plotting import resolve_ax
+        """Plot the orbit in the plane of two variables; returns the axes.
 
-        ax = resolve_ax(ax)
-        i, j = self._column(x), self._column(y)
-        ax.plot(self.z[:, i], self.z[:, j], label=self.label or None, **kwargs)
-        ax.set_xlabel(f"${sp.latex(self.variables[i])}$")
-        ax.set_ylabel(f"${sp.latex(self.variables[j])}$")
-        return ax
+        See :func:`limitdyn.plotting.plot_phase`.
+        """
+        from ..plotting import plot_phase
+
+        return plot_phase(self, x, y, ax, **kwargs)
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame with a ``t`` column and one column per variable."""
