@@ -7,9 +7,10 @@ numba (``engine="auto" | "numpy" | "numba"``); numba is imported only when a mod
 asks for it.
 """
 
+from ._base import ParticleModel
 from ._chaos import MeanFieldGap, mean_field_gap
 from ._metrics import ModeCoverage, mode_coverage, sliced_wasserstein, wasserstein, wasserstein_1d
-from ._models import WGAN, TwoLayerRegression
+from ._regression import TwoLayerRegression
 from ._run import ParticleRun
 from ._targets import (
     CustomTarget,
@@ -23,6 +24,7 @@ from ._targets import (
     sampler,
 )
 from ._toy import ToyGAN, ToyTrajectory
+from ._wgan import WGAN
 
 __all__ = [
     "WGAN",
@@ -30,6 +32,7 @@ __all__ = [
     "GaussianMixture",
     "MeanFieldGap",
     "ModeCoverage",
+    "ParticleModel",
     "ParticleRun",
     "Target",
     "ToyGAN",

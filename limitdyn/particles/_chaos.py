@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 import numpy as np
 
 from .._progress import progress_bar
+from .._validate import positive_float, positive_int
 from ..errors import InputError
 from ._metrics import _assignment_pp
-from ._models import WGAN, TwoLayerRegression
-from ._util import child_generators, positive_float, positive_int
+from ._regression import TwoLayerRegression
+from ._run import ParticleRun
+from ._util import child_generators
+from ._wgan import WGAN
 
 __all__ = ["MeanFieldGap", "mean_field_gap"]
 
@@ -53,38 +57,13 @@ class MeanFieldGap:
         )
 
     def plot(self, *, ax: Any = None) -> Any:
-        """``E d_2^2`` against ``N`` in log-log axes with the fit and a ``1/N`` guide."""
-        from ..plotting._axes import resolve_ax
+        """``E d_2^2`` against ``N``; see :func:`limitdyn.plotting.plot_mean_field_gap`."""
+        from ..plotting._particles import plot_mean_field_gap
 
-        ax = resolve_ax(ax)
-        n = self.sizes.astype(float)
-        ax.errorbar(
-            n,
-            self.mean,
-            yerr=2 * self.stderr,
-            fmt="o",
-            capsize=3,
-            label=r"$\mathbb{E}\,d_2^2$ (mean $\pm$ 2 s.e.)",
-        )
-        ax.plot(n, self.prefactor * n**self.exponent, "-", label=f"fit: slope {self.exponent:.2f}")
-        ax.plot(n, self.mean[0] * n[0] / n, "k:", label="$C/N$")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("number of generator particles $N$")
-        ax.set_ylabel(r"$\mathbb{E}\, d_2^2$ at $t = $" + f"{self.t_end:g}")
-        ax.set_title("propagation of chaos")
-        ax.legend()
-        return ax
+        return plot_mean_field_gap(self, ax=ax)
 
 
-def _resize(model: Any, n: int) -> Any:
-    if isinstance(model, WGAN):
-        m = max(1, round(model.n_critic_particles * n / model.n_generator))
-        return model.replace(n_generator=n, n_critic_particles=m, n_eval=0)
-    return model.replace(n_particles=n, n_eval=0)
-
-
-def _clouds(run: Any) -> list[np.ndarray]:
+def _clouds(run: ParticleRun) -> list[np.ndarray]:
     out = [run.generator[-1].reshape(run.generator.shape[1], -1)]
     if run.critic is not None:
         out.append(run.critic[-1].reshape(run.critic.shape[1], -1))
@@ -151,7 +130,7 @@ def mean_field_gap(
     pairs = [(a, b) for a in range(len(ns)) for b in range(len(seed_list))]
     for a, b in progress_bar(pairs, desc="mean_field_gap", total=len(pairs), enabled=progress):
         n = ns[a]
-        small = _resize(model, n)
+        small = dataclasses.replace(model.resized(n), n_eval=0)
         ref = small.replace(lr=small.lr * n / n_ref)
         rng_init, rng_a, rng_b = child_generators(seed_list[b], 3)
         init = small.init_particles(rng_init)

@@ -3,8 +3,19 @@
 This module is imported only when the numba engine (or a test) asks for it: it
 imports numba at the top when numba is installed and jits every function with
 ``numba.njit(cache=True, fastmath=False)``; without numba the same functions run
-as plain Python (correct but slow; the numpy engine in ``_numpy_engine.py`` is the
-vectorised reference formulation of the same mathematics).
+as plain Python (correct but slow; the numpy engine in ``_numpy_kernels.py`` is the
+vectorised reference formulation of the same mathematics). The module satisfies
+:class:`~limitdyn.particles._kernel_api.ParticleKernels`; the block kernels take their
+scalars as one :class:`~limitdyn.particles._kernel_api.WGANHyper` or
+:class:`~limitdyn.particles._kernel_api.RegressionHyper` (read by field name here, so
+that this module imports nothing from the package).
+
+Why this is one file: numba's on-disk cache (``cache=True``) keys each compiled function
+on its own source file, and does not see a change to a jitted callee that lives in
+another file — the stale machine code of the caller would be loaded. Every jitted
+function that another one calls is therefore kept in this module, and the module imports
+nothing but numpy, numba and llvmlite (``benchmarks/kernels_ab.py`` imports it alone,
+from a temporary copy).
 
 Layouts (structure of arrays, particles contiguous so loops vectorise):
 
@@ -17,13 +28,12 @@ Layouts (structure of arrays, particles contiguous so loops vectorise):
 Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README.md``):
 the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on the exponent
 (range reduction plus Cephes' rational form, so that the sigmoid costs one division;
-:func:`fast_exp` keeps a degree-13 polynomial; relative errors below 1e-15), which
-vectorises where ``np.exp`` compiles to a scalar libm call; its constants enter each
-task once through :func:`_opaque` so that the loops do not rebuild them; activations are
-computed in their own pass over a block, between the pre-activation pass and the
-accumulation pass; each pass handles two particles (forward passes) or two points
-(gradients), so that inputs and accumulators are loaded and stored once for both; the
-backward pass recomputes the activations instead of storing
+relative errors below 1e-15), which vectorises where ``np.exp`` compiles to a scalar libm
+call; its constants enter each task once through :func:`_opaque` so that the loops do not
+rebuild them; activations are computed in their own pass over a block, between the
+pre-activation pass and the accumulation pass; each pass handles two particles (forward
+passes) or two points (gradients), so that inputs and accumulators are loaded and stored
+once for both; the backward pass recomputes the activations instead of storing
 ``batch x N x K`` intermediates; threads reduce into private buffers.
 """
 
@@ -50,8 +60,6 @@ __all__ = [
     "act_block",
     "critic_grad",
     "critic_input_grad",
-    "fast_exp",
-    "fast_exp_array",
     "gen_backward",
     "gen_forward",
     "regression_block",
@@ -201,33 +209,17 @@ else:  # pragma: no cover
     prange = range  # type: ignore[misc]
 
 
-# ---------------------------------------------------------------------------
-# exp: Cody-Waite range reduction x = k ln2 + r, |r| <= ln2/2, Taylor to degree 13
-# (truncation below 4e-18), scaling by 2**k built from the exponent bits in two
-# halves so that subnormal results and overflow come out right.
-# ---------------------------------------------------------------------------
+# The sigmoid's exp: Cody-Waite range reduction x = k ln2 + r, |r| <= ln2/2 (ln2 split
+# in a high and a low part, k rounded by adding 1.5 * 2**52), then the rational form of
+# Cephes' exp (S. L. Moshier, Cephes Math Library, exp.c): on |r| <= ln2/2,
+# exp(r) = (q + r p) / (q - r p) with p of degree 2 and q of degree 3 in r**2 (relative
+# error about 2e-16). Then 1 / (1 + 2**k exp(r)) = D / (D + 2**k N) with D = q - r p and
+# N = q + r p: one division for the sigmoid and its derivative, five multiply-adds fewer
+# than a degree-11 polynomial.
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _MAGIC = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
-_TWO52 = 4503599627370496.0  # 2**52
-_C3 = 1.0 / 6.0
-_C4 = 1.0 / 24.0
-_C5 = 1.0 / 120.0
-_C6 = 1.0 / 720.0
-_C7 = 1.0 / 5040.0
-_C8 = 1.0 / 40320.0
-_C9 = 1.0 / 362880.0
-_C10 = 1.0 / 3628800.0
-_C11 = 1.0 / 39916800.0
-_C12 = 1.0 / 479001600.0
-_C13 = 1.0 / 6227020800.0
-
-# The sigmoid's exp: the rational form of Cephes' exp (S. L. Moshier, Cephes Math Library,
-# exp.c): on |r| <= ln2/2, exp(r) = (q + r p) / (q - r p) with p of degree 2 and q of
-# degree 3 in r**2 (relative error about 2e-16). Then 1 / (1 + 2**k exp(r)) =
-# D / (D + 2**k N) with D = q - r p and N = q + r p: one division for the sigmoid and its
-# derivative, five multiply-adds fewer than a degree-11 polynomial.
 _P0 = 1.26177193074810590878e-4
 _P1 = 3.02994407707441961300e-2
 _P2 = 9.99999999999999999910e-1
@@ -237,42 +229,6 @@ _Q2 = 2.27265548208155028766e-1
 _Q3 = 2.0
 #: added to the bits of ``x log2(e) + _MAGIC`` (whose low bits hold k) it gives k + 1023
 _EXPONENT_BIAS = 1023 - int(np.array(_MAGIC, dtype=np.float64).view(np.int64))
-
-
-@_jit(inline=True)
-def _exp_core(x: float) -> float:
-    """``exp(x)`` for finite ``x`` in ``[-1000, 1000]`` (no checks; see :func:`fast_exp`)."""
-    t = _fma(x, _LOG2E, _MAGIC)
-    kf = t - _MAGIC
-    r = _fma(-kf, _LN2_HI, x)
-    r = _fma(-kf, _LN2_LO, r)
-    # exp(r) = 1 + (r + r**2 h(r)), h evaluated by Estrin's scheme (a dependency
-    # chain 7 fused operations deep instead of 12 for Horner), the leading 1 added last
-    r2 = r * r
-    r4 = r2 * r2
-    b0 = _fma(_fma(_C5, r, _C4), r2, _fma(_C3, r, 0.5))
-    b1 = _fma(_fma(_C9, r, _C8), r2, _fma(_C7, r, _C6))
-    b2 = _fma(_fma(_C13, r, _C12), r2, _fma(_C11, r, _C10))
-    h = _fma(_fma(b2, r4, b1), r4, b0)
-    p = 1.0 + _fma(r2, h, r)
-    k1 = np.floor(kf * 0.5)
-    k2 = kf - k1
-    e1 = _f64_bits(k1 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
-    e2 = _f64_bits(k2 + (1023.0 + _TWO52)) - _f64_bits(_TWO52)
-    return p * _bits_f64(e1 << 52) * _bits_f64(e2 << 52)
-
-
-@_jit()
-def fast_exp(x: float) -> float:
-    """``exp(x)`` in float64, branch-free, relative error below 4e-16.
-
-    Saturates like ``np.exp``: ``inf`` above 709.78, ``0`` below -745.13, subnormal
-    results in between; ``nan`` stays ``nan``.
-    """
-    xc = x if x < 1000.0 else 1000.0
-    xc = xc if xc > -1000.0 else -1000.0  # nan ends here as -1000: selected away below
-    y = _exp_core(xc)
-    return y if x == x else x
 
 
 @_jit(inline=True)
@@ -319,13 +275,6 @@ def _sigmoid_parts(u: float, c: tuple) -> tuple:
     q = _fma(_fma(_fma(c[7], r2, c[8]), r2, c[9]), r2, c[10])
     scale = _bits_f64((_f64_bits(t) + _EXPONENT_BIAS) << 52)
     return q - rp, (q + rp) * scale
-
-
-@_jit()
-def fast_exp_array(x: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = fast_exp(x[i])`` over 1-D arrays (the loop that vectorises)."""
-    for i in range(x.shape[0]):
-        out[i] = fast_exp(x[i])
 
 
 @_jit()
@@ -1268,27 +1217,29 @@ def wgan_block(
     Zc: np.ndarray,
     Xc: np.ndarray,
     Zg: np.ndarray,
-    kind: int,
-    eta_g: float,
-    eta_c: float,
-    gscale_g: float,
-    gscale_c: float,
-    rms: bool,
-    rho: float,
-    eps: float,
-    clip: float,
+    hyper: Any,
     loss_c: np.ndarray,
     loss_g: np.ndarray,
-    parallel: bool,
 ) -> int:
-    """Run ``Zg.shape[0]`` WGAN steps in place (``parallel``: threaded kernels).
+    """Run ``Zg.shape[0]`` WGAN steps in place (``hyper``: a ``WGANHyper``).
 
     Returns the index of the first step after which the state is not finite, or -1.
 
     Shapes: ``Zc (S, n_critic, L, m)``, ``Xc (S, n_critic, K, m)``, ``Zg (S, L, m)``;
     ``loss_c[s]`` receives the critic's batch estimate ``E f(x) - E f(g(z))`` of the
-    last critic substep, ``loss_g[s]`` the generator's ``E f(g(z))``.
+    last critic substep, ``loss_g[s]`` the generator's ``E f(g(z))``. With
+    ``hyper.parallel`` the threaded kernels run, else the serial ones.
     """
+    kind = hyper.kind
+    eta_g = hyper.eta_g
+    eta_c = hyper.eta_c
+    gscale_g = hyper.gscale_g
+    gscale_c = hyper.gscale_c
+    rms = hyper.rms
+    rho = hyper.rho
+    eps = hyper.eps
+    clip = hyper.clip
+    parallel = hyper.parallel
     K = P.shape[0]
     M = W.shape[1]
     S = Zg.shape[0]
@@ -1342,20 +1293,18 @@ def wgan_block(
 
 @_jit()
 def regression_block(
-    P: np.ndarray,
-    X: np.ndarray,
-    Y: np.ndarray,
-    kind: int,
-    eta: float,
-    loss: np.ndarray,
-    parallel: bool,
+    P: np.ndarray, X: np.ndarray, Y: np.ndarray, hyper: Any, loss: np.ndarray
 ) -> int:
     """Run ``X.shape[0]`` SGD steps of the two-layer regression in place.
 
+    ``hyper`` is a ``RegressionHyper`` (activation, step size ``eta``, ``parallel``).
     Shapes: ``X (S, L, m)`` inputs, ``Y (S, K, m)`` teacher outputs; ``loss[s]``
     receives the batch energy ``(1/2m) sum_r |g(x_r) - y_r|^2`` before step ``s``.
     Returns the index of the first step after which the state is not finite, or -1.
     """
+    kind = hyper.kind
+    eta = hyper.eta
+    parallel = hyper.parallel
     K = P.shape[0]
     S = X.shape[0]
     m = X.shape[2]

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_generator, positive_int
 from ..errors import InputError
-from ._util import as_generator, cloud, positive_int, probability_weights
+from ._util import cloud, probability_weights
 
 __all__ = [
     "ModeCoverage",

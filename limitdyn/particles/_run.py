@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ._base import ParticleModel
 
 __all__ = ["ParticleRun"]
 
@@ -19,7 +22,7 @@ class ParticleRun:
 
     Attributes
     ----------
-    model : object
+    model : ParticleModel
         The model that ran (:class:`WGAN`, :class:`TwoLayerRegression`, :class:`ToyGAN`).
     times : numpy.ndarray
         ``(S,)`` time of each snapshot (``steps * dt``, see the model's ``dt``).
@@ -45,7 +48,7 @@ class ParticleRun:
     ([0.0, 0.2, 0.4], (3, 1), ['energy'])
     """
 
-    model: Any
+    model: ParticleModel[Any]
     times: np.ndarray
     steps: np.ndarray
     generator: np.ndarray
@@ -66,7 +69,21 @@ class ParticleRun:
         """Number of snapshots."""
         return int(self.times.size)
 
-    def _index(self, index: int) -> int:
+    def snapshot_index(self, index: int) -> int:
+        """The non-negative position of snapshot ``index`` (negative counts from the end).
+
+        Raises
+        ------
+        InputError
+            When ``index`` is not an integer in ``[-S, S)``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> run = ToyGAN(lr=0.1).run(steps=4, record_every=2, init=([1.0], [0.0]))
+        >>> run.snapshot_index(-1), run.snapshot_index(1)
+        (2, 1)
+        """
         n = self.times.size
         if not isinstance(index, (int, np.integer)) or not -n <= index < n:
             raise InputError(f"snapshot index {index!r} out of range for {n} snapshots")
@@ -75,10 +92,14 @@ class ParticleRun:
     def samples(
         self, index: int = -1, *, n: int = 1000, seed: int | np.random.Generator | None = 0
     ) -> np.ndarray:
-        """``n`` generator samples ``g(z)`` at snapshot ``index`` (WGAN runs)."""
-        if not hasattr(self.model, "generate"):
-            raise InputError(f"{type(self.model).__name__} runs have no generator samples")
-        return self.model.generate(self.generator[self._index(index)], n, seed=seed)
+        """``n`` generator samples ``g(z)`` at snapshot ``index`` (WGAN runs).
+
+        Raises
+        ------
+        InputError
+            For a bad index, or a model without generator samples.
+        """
+        return self.model.sample_outputs(self.generator[self.snapshot_index(index)], n, seed=seed)
 
     # ------------------------------------------------------------------ plots
     def plot_samples(
@@ -90,72 +111,27 @@ class ParticleRun:
         ax: Any = None,
         target: bool = True,
     ) -> Any:
-        """Scatter generator samples at snapshot ``index`` over target samples; returns ax."""
-        from ..plotting._axes import resolve_ax
+        """Generator samples over target samples; see :func:`limitdyn.plotting.plot_run_samples`."""
+        from ..plotting._particles import plot_run_samples
 
-        ax = resolve_ax(ax)
-        i = self._index(index)
-        x = self.samples(i, n=n, seed=seed)
-        if target and getattr(self.model, "target", None) is not None:
-            y = self.model.target.sample(n, seed=seed + 1)
-            ax.scatter(
-                y[:, 0], y[:, 1] if y.shape[1] > 1 else np.zeros(n), s=3, c="0.7", label="target"
-            )
-        ax.scatter(
-            x[:, 0],
-            x[:, 1] if x.shape[1] > 1 else np.zeros(n),
-            s=3,
-            c="C0",
-            label=f"generator, t = {self.times[i]:.3g}",
-        )
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.set_title(f"samples at t = {self.times[i]:.3g}")
-        ax.legend(loc="upper right")
-        return ax
+        return plot_run_samples(self, index, n=n, seed=seed, ax=ax, target=target)
 
     def plot_critic(
         self, index: int = -1, *, dims: tuple[int, int] = (0, 1), ax: Any = None
     ) -> Any:
-        """Scatter two coordinates of the critic particles at snapshot ``index``."""
-        from ..plotting._axes import resolve_ax
+        """Critic particles; see :func:`limitdyn.plotting.plot_run_critic`."""
+        from ..plotting._particles import plot_run_critic
 
-        if self.critic is None:
-            raise InputError(f"{type(self.model).__name__} runs have no critic particles")
-        ax = resolve_ax(ax)
-        i = self._index(index)
-        w = self.critic[i].reshape(self.critic.shape[1], -1)
-        ax.scatter(w[:, dims[0]], w[:, dims[1]], s=6, label=f"t = {self.times[i]:.3g}")
-        names = getattr(self.model, "critic_coordinate_names", None)
-        ax.set_xlabel(names[dims[0]] if names else f"coordinate {dims[0]}")
-        ax.set_ylabel(names[dims[1]] if names else f"coordinate {dims[1]}")
-        ax.set_title("critic particles")
-        ax.legend(loc="upper right")
-        return ax
+        return plot_run_critic(self, index, dims=dims, ax=ax)
 
     def plot_losses(self, *, ax: Any = None) -> Any:
-        """Interval-averaged batch losses against time."""
-        from ..plotting._axes import resolve_ax
+        """Losses against time; see :func:`limitdyn.plotting.plot_run_losses`."""
+        from ..plotting._particles import plot_run_losses
 
-        ax = resolve_ax(ax)
-        for name, values in self.losses.items():
-            ax.plot(self.times, values, label=name)
-        ax.set_xlabel("time $t$ (cumulative learning rate)")
-        ax.set_ylabel("batch loss")
-        ax.set_title("losses")
-        ax.legend()
-        return ax
+        return plot_run_losses(self, ax=ax)
 
     def plot_metric(self, name: str, *, ax: Any = None) -> Any:
-        """One metric against time."""
-        from ..plotting._axes import resolve_ax
+        """One metric against time; see :func:`limitdyn.plotting.plot_run_metric`."""
+        from ..plotting._particles import plot_run_metric
 
-        if name not in self.metrics:
-            raise InputError(f"unknown metric {name!r}; this run has: {', '.join(self.metrics)}")
-        ax = resolve_ax(ax)
-        ax.plot(self.times, self.metrics[name], marker=".", label=name)
-        ax.set_xlabel("time $t$ (cumulative learning rate)")
-        ax.set_ylabel(name)
-        ax.set_title(name)
-        ax.legend()
-        return ax
+        return plot_run_metric(self, name, ax=ax)

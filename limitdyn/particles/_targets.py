@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_generator
 from ..errors import InputError
-from ._util import as_generator, probability_weights
+from ._util import probability_weights
 
 __all__ = [
     "CustomTarget",

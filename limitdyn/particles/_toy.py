@@ -29,14 +29,17 @@ by quadrature.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import DivergenceError, InputError
+from .._validate import as_generator, one_of, positive_float, positive_int
+from ..errors import InputError
+from ._base import ParticleModel
 from ._run import ParticleRun
-from ._util import as_generator, choice, positive_float, positive_int
 
 __all__ = ["ToyGAN", "ToyTrajectory"]
 
@@ -78,7 +81,18 @@ class ToyTrajectory:
         )
 
 
-class ToyGAN:
+@dataclass
+class _ToyState:
+    """One run's mutable state: the particles and the snapshots."""
+
+    theta: np.ndarray
+    omega: np.ndarray
+    thetas: list[np.ndarray]
+    omegas: list[np.ndarray]
+
+
+@dataclass(frozen=True, eq=False, repr=False, init=False)
+class ToyGAN(ParticleModel[_ToyState]):
     """Delgadino's toy GAN with ``N`` generator and ``M`` critic particles.
 
     Parameters
@@ -98,6 +112,15 @@ class ToyGAN:
         (explicit Euler), or the critic first and the generator against the updated
         critic (symplectic Euler).
 
+    :meth:`run` iterates gradient descent-ascent with exact expectations (no sampling
+    noise) and returns a :class:`ParticleRun` with ``generator (S, N)``,
+    ``critic (S, M)``, loss ``"payoff"`` (``Psi``) and metric ``"energy"``.
+
+    Raises
+    ------
+    InputError
+        For an invalid argument, naming it.
+
     Examples
     --------
     >>> from limitdyn.particles import ToyGAN
@@ -107,9 +130,23 @@ class ToyGAN:
     >>> sol = toy.limit_ode(theta0=[0.5], omega0=[0.0], t_end=10.0)
     >>> bool(np.ptp(sol.energy) < 1e-8)
     True
+    >>> toy.resized(4).n_generator, toy.resized(4).dt
+    (4, 0.0025)
     """
 
-    _name: ClassVar[str] = "ToyGAN"
+    name: ClassVar[str] = "ToyGAN"
+    loss_names: ClassVar[tuple[str, ...]] = ("payoff",)
+    #: no sampling: one step per advance, the payoffs summed step by step
+    block_steps: ClassVar[int] = 1
+    #: the iterations are instantaneous
+    shows_progress: ClassVar[bool] = False
+
+    n_generator: int
+    n_critic_particles: int
+    gamma: float
+    lr: float
+    latent: str
+    scheme: str
 
     def __init__(
         self,
@@ -121,12 +158,26 @@ class ToyGAN:
         latent: str = "gaussian",
         scheme: str = "simultaneous",
     ) -> None:
-        self.n_generator = positive_int(n_generator, "n_generator")
-        self.n_critic_particles = positive_int(n_critic_particles, "n_critic_particles")
-        self.gamma = positive_float(gamma, "gamma")
-        self.lr = positive_float(lr, "lr")
-        self.latent = choice(latent, "latent", LATENTS)
-        self.scheme = choice(scheme, "scheme", SCHEMES)
+        values = dict(
+            n_generator=positive_int(n_generator, "n_generator"),
+            n_critic_particles=positive_int(n_critic_particles, "n_critic_particles"),
+            gamma=positive_float(gamma, "gamma"),
+            lr=positive_float(lr, "lr"),
+            latent=one_of(latent, "latent", LATENTS),
+            scheme=one_of(scheme, "scheme", SCHEMES),
+        )
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def replace(self, **changes: Any) -> ToyGAN:
+        """A copy with some constructor arguments changed (:func:`dataclasses.replace`)."""
+        return dataclasses.replace(self, **changes)
+
+    def resized(self, n: int) -> ToyGAN:
+        """``n`` generator particles, ``M`` scaled in proportion (at least 1)."""
+        n = positive_int(n, "n")
+        m = max(1, round(self.n_critic_particles * n / self.n_generator))
+        return self.replace(n_generator=n, n_critic_particles=m)
 
     def __repr__(self) -> str:
         return (
@@ -246,61 +297,55 @@ class ToyGAN:
             spread * rng.standard_normal(self.n_critic_particles),
         )
 
-    def run(
-        self,
-        *,
-        steps: int | None = None,
-        t_end: float | None = None,
-        record_every: int | None = None,
-        seed: int | np.random.Generator | None = None,
-        progress: bool | None = None,
-        init: tuple[Any, Any] | None = None,
-    ) -> ParticleRun:
-        """Iterate gradient descent-ascent (exact expectations, no sampling noise).
-
-        Returns a :class:`ParticleRun` with ``generator (S, N)``, ``critic (S, M)``,
-        loss ``"payoff"`` (``Psi``) and metric ``"energy"``.
-        """
-        from ._models import _record_steps, _steps_from
-
-        del progress  # the toy iterations are instantaneous
-        n_steps = _steps_from(steps, t_end, self.dt)
-        marks = _record_steps(n_steps, record_every)
+    def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> _ToyState:
         if init is None:
             th, om = self.init_particles(seed)
         else:
             th, om = self._check(*init)
             th, om = th.copy(), om.copy()
+        return _ToyState(theta=th, omega=om, thetas=[], omegas=[])
+
+    def _draw(self, state: _ToyState) -> tuple[np.ndarray, ...]:
+        return ()  # exact expectations: nothing random
+
+    def _advance(
+        self,
+        state: _ToyState,
+        batch: tuple[np.ndarray, ...],
+        start: int,
+        stop: int,
+        losses: Mapping[str, np.ndarray],
+    ) -> int:
         dt, g = self.dt, self.gamma
-        thetas, omegas, payoff = [th.copy()], [om.copy()], [np.nan]
-        done = 0
-        for target in marks[1:]:
-            acc = 0.0
-            for _ in range(target - done):
-                acc += float(self.payoff(th, om))
-                if self.scheme == "simultaneous":
-                    vt, vo = self.velocities(th, om)
-                    th = th + dt * vt
-                    om = om + dt * vo
-                else:
-                    om = om + dt * g * (0.5 - self.cdf(th).mean())
-                    th = th + dt * self.pdf(th) * om.mean()
-                done += 1
-                if not (np.isfinite(th).all() and np.isfinite(om).all()):
-                    raise DivergenceError(
-                        "ToyGAN iterates are not finite", step=done, time=done * dt
-                    )
-            payoff.append(acc / max(target - marks[len(thetas) - 1], 1))
-            thetas.append(th.copy())
-            omegas.append(om.copy())
-        theta_s, omega_s = np.stack(thetas), np.stack(omegas)
-        marks_a = np.asarray(marks)
+        th, om = state.theta, state.omega
+        for i in range(stop - start):
+            losses["payoff"][i] = float(self.payoff(th, om))
+            if self.scheme == "simultaneous":
+                vt, vo = self.velocities(th, om)
+                th = th + dt * vt
+                om = om + dt * vo
+            else:
+                om = om + dt * g * (0.5 - self.cdf(th).mean())
+                th = th + dt * self.pdf(th) * om.mean()
+            state.theta, state.omega = th, om
+            if not (np.isfinite(th).all() and np.isfinite(om).all()):
+                return i
+        return -1
+
+    def _record(self, state: _ToyState) -> None:
+        state.thetas.append(state.theta.copy())
+        state.omegas.append(state.omega.copy())
+
+    def _result(
+        self, state: _ToyState, marks: np.ndarray, losses: dict[str, np.ndarray]
+    ) -> ParticleRun:
+        theta_s, omega_s = np.stack(state.thetas), np.stack(state.omegas)
         return ParticleRun(
             model=self,
-            times=marks_a * dt,
-            steps=marks_a,
+            times=marks * self.dt,
+            steps=marks,
             generator=theta_s,
             critic=omega_s,
-            losses={"payoff": np.asarray(payoff)},
+            losses=losses,
             metrics={"energy": self.energy(theta_s, omega_s)},
         )

@@ -1,4 +1,5 @@
-"""Small validation and randomness helpers shared by the particle modules."""
+"""Particle-specific helpers: point clouds, probability weights, child generators, and the
+network parameter arrays with their kernel layouts."""
 
 from __future__ import annotations
 
@@ -6,52 +7,36 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_generator
 from ..errors import InputError
 
 
-def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A :class:`numpy.random.Generator` from an int seed, a Generator, or None."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise InputError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
-
-
 def child_generators(seed: int | np.random.Generator | None, n: int) -> list[np.random.Generator]:
-    """``n`` independent generators derived from ``seed`` (deterministically)."""
+    """``n`` independent generators derived from ``seed`` (deterministically).
+
+    Examples
+    --------
+    >>> a, b = child_generators(0, 2)
+    >>> float(a.random()) == float(child_generators(0, 2)[0].random())
+    True
+    """
     rng = as_generator(seed)
     keys = rng.integers(0, 2**63 - 1, size=n)
     return [np.random.default_rng(int(k)) for k in keys]
 
 
-def positive_int(value: Any, name: str) -> int:
-    """``value`` as an int, or an :class:`InputError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def positive_float(value: Any, name: str, *, allow_inf: bool = False) -> float:
-    """``value`` as a positive float, or an :class:`InputError` naming ``name``."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number, got {value!r}") from None
-    if not (x > 0) or (np.isinf(x) and not allow_inf) or np.isnan(x):
-        raise InputError(f"{name} must be a positive number, got {value!r}")
-    return x
-
-
-def choice(value: Any, name: str, valid: tuple[str, ...]) -> str:
-    """``value`` if it is one of ``valid``, else an error listing the valid names."""
-    if value not in valid:
-        raise InputError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
-    return str(value)
-
-
 def cloud(x: Any, name: str, *, dim: int | None = None) -> np.ndarray:
-    """A finite ``(n, d)`` float array (1-D input is read as ``(n, 1)``)."""
+    """A finite ``(n, d)`` float array (1-D input is read as ``(n, 1)``).
+
+    Examples
+    --------
+    >>> cloud([1.0, 2.0], "x").shape
+    (2, 1)
+    >>> cloud([[0.0, float("nan")]], "x")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: x[0, 1] is not finite
+    """
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 1:
         a = a[:, None]
@@ -70,6 +55,11 @@ def probability_weights(weights: Any, n: int, name: str) -> np.ndarray:
 
     Raises an :class:`InputError` naming ``name`` unless they have shape ``(n,)``, are
     finite and non-negative, and have a positive total.
+
+    Examples
+    --------
+    >>> probability_weights([1.0, 3.0], 2, "w").tolist()
+    [0.25, 0.75]
     """
     if weights is None:
         return np.full(n, 1.0 / n)
@@ -85,3 +75,44 @@ def probability_weights(weights: Any, n: int, name: str) -> np.ndarray:
     if total <= 0:
         raise InputError(f"{name} sum to {total}, need a positive total")
     return w / total
+
+
+def network_params(x: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` as a finite float64 array of exactly ``shape``, or an error naming ``name``.
+
+    Examples
+    --------
+    >>> network_params([[1.0, 2.0]], "omega", (1, 2)).shape
+    (1, 2)
+    >>> network_params([[1.0, 2.0]], "omega", (2, 2))
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: omega has shape (1, 2), expected (2, 2)
+    """
+    a = np.asarray(x, dtype=np.float64)
+    if a.shape != shape:
+        raise InputError(f"{name} has shape {a.shape}, expected {shape}")
+    bad = np.argwhere(~np.isfinite(a))
+    if bad.size:
+        raise InputError(f"{name}[{', '.join(str(int(i)) for i in bad[0])}] is not finite")
+    return a
+
+
+def generator_layout(theta: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Generator particles ``(N, K, L + 2)`` in the kernels' layout ``P (K, L + 2, N)``."""
+    return np.ascontiguousarray(np.transpose(theta, (1, 2, 0)), dtype=dtype)
+
+
+def generator_particles(P: np.ndarray) -> np.ndarray:
+    """The kernels' ``P (K, L + 2, N)`` back as float64 particles ``(N, K, L + 2)``."""
+    return np.transpose(P, (2, 0, 1)).astype(np.float64)
+
+
+def critic_layout(omega: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Critic particles ``(M, K + 2)`` in the kernels' layout ``W (K + 2, M)``."""
+    return np.ascontiguousarray(omega.T, dtype=dtype)
+
+
+def feature_major(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Points ``(n, d)`` as the kernels' feature-major ``(d, n)`` array."""
+    return np.ascontiguousarray(x.T, dtype)

@@ -5,5 +5,25 @@ drew on; none calls ``plt.show()``.
 """
 
 from ._axes import new_figure, resolve_ax
+from ._convergence import plot_convergence
+from ._particles import (
+    plot_mean_field_gap,
+    plot_run_critic,
+    plot_run_losses,
+    plot_run_metric,
+    plot_run_samples,
+)
+from ._trajectory import plot_phase, plot_trajectory
 
-__all__ = ["new_figure", "resolve_ax"]
+__all__ = [
+    "new_figure",
+    "plot_convergence",
+    "plot_mean_field_gap",
+    "plot_phase",
+    "plot_run_critic",
+    "plot_run_losses",
+    "plot_run_metric",
+    "plot_run_samples",
+    "plot_trajectory",
+    "resolve_ax",
+]

@@ -1,12 +1,17 @@
-"""Kernels: the fast exp against np.exp, and the numpy and numba engines against each other."""
+"""Kernels: the fast sigmoid against scipy, the kernel interface, and the numpy and numba
+engines against each other."""
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import pytest
 
+from limitdyn._engine import Engine
 from limitdyn._optional import has_module
 from limitdyn.particles import WGAN, TwoLayerRegression, gaussian_mixture, ring
+from limitdyn.particles._kernel_api import ParticleKernels, RegressionHyper, WGANHyper, kernels
 
 needs_numba = pytest.mark.skipif(not has_module("numba"), reason="numba is not installed")
 
@@ -15,83 +20,6 @@ def _kernels():  # imported lazily: the module imports numba when it is installe
     from limitdyn.particles import _kernels
 
     return _kernels
-
-
-def _exp_inputs() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    return np.concatenate(
-        [
-            np.linspace(-800.0, 800.0, 400_001),
-            rng.uniform(-746.0, 710.0, 200_000),
-            rng.uniform(-1.0, 1.0, 50_000),
-            np.ldexp(1.0, -np.arange(1, 1070)),  # tiny arguments
-            -np.ldexp(1.0, -np.arange(1, 1070)),
-            [
-                709.782712893383,
-                709.782712893384,
-                709.79,
-                -708.3964185322641,
-                -745.1332191019411,
-                -745.14,
-                -1e300,
-                1e300,
-                0.0,
-                -0.0,
-                np.inf,
-                -np.inf,
-                np.nan,
-            ],
-        ]
-    )
-
-
-def _check_exp(out: np.ndarray, x: np.ndarray) -> None:
-    with np.errstate(all="ignore"):
-        ref = np.exp(x)
-    normal = np.isfinite(ref) & (ref >= np.finfo(np.float64).tiny)
-    rel = np.abs(out[normal] - ref[normal]) / ref[normal]
-    assert rel.max() < 4e-16
-    sub = (ref > 0) & (ref < np.finfo(np.float64).tiny)
-    # subnormal results: within one unit in the last place of the subnormal grid
-    assert np.all(np.abs(out[sub] - ref[sub]) <= 5e-324)
-    np.testing.assert_array_equal(np.isposinf(out), np.isposinf(ref))  # overflow saturates
-    np.testing.assert_array_equal(out[ref == 0], 0.0)  # underflow to exactly 0
-    np.testing.assert_array_equal(np.isnan(out), np.isnan(x))
-
-
-@needs_numba
-def test_fast_exp_matches_np_exp_over_the_full_range() -> None:
-    x = _exp_inputs()
-    out = np.empty_like(x)
-    _kernels().fast_exp_array(x, out)
-    _check_exp(out, x)
-
-
-def test_fast_exp_plain_python_is_the_same_algorithm() -> None:
-    k = _kernels()
-    func = getattr(k.fast_exp, "py_func", k.fast_exp)
-    x = np.array(
-        [
-            -800.0,
-            -745.2,
-            -745.1,
-            -700.0,
-            -3.3,
-            -1e-20,
-            0.0,
-            0.5,
-            1.0,
-            88.7,
-            709.7,
-            709.8,
-            np.inf,
-            -np.inf,
-            np.nan,
-        ]
-    )
-    with np.errstate(all="ignore"):  # plain Python: saturation goes through numpy scalars
-        out = np.array([func(v) for v in x])
-    _check_exp(out, x)
 
 
 @needs_numba
@@ -200,7 +128,7 @@ def test_engines_agree_on_regression() -> None:
 def test_plain_python_kernels_agree_with_numpy_engine() -> None:
     """The kernel module's loops, run as plain Python, compute the numpy engine's numbers."""
     k = _kernels()
-    from limitdyn.particles import _numpy_engine as ne
+    from limitdyn.particles import _numpy_kernels as ne
 
     def py(f):  # type: ignore[no-untyped-def]
         return getattr(f, "py_func", f)
@@ -273,7 +201,7 @@ def test_numba_kernels_match_numpy_engine_on_odd_shapes(
 ) -> None:
     """Every blocking path of the fused kernels (pairs of particles or points, leftovers)."""
     k = _kernels()
-    from limitdyn.particles import _numpy_engine as ne
+    from limitdyn.particles import _numpy_kernels as ne
 
     kind = k.ACT_CODES[activation]
     rng = np.random.default_rng(K * 100 + L)
@@ -302,3 +230,116 @@ def test_numba_kernels_match_numpy_engine_on_odd_shapes(
         for key in ref:
             scale = np.abs(ref[key]).max()
             assert np.abs(out[key] - ref[key]).max() <= 1e-13 * scale, (key, suffix)
+
+
+def _protocol_signature(name: str) -> list[str]:
+    params = list(inspect.signature(getattr(ParticleKernels, name)).parameters)
+    return params[1:]  # without self
+
+
+@pytest.mark.parametrize("engine_name", ["numpy", "numba"])
+def test_both_engines_implement_the_kernel_interface(engine_name: str) -> None:
+    """Every function of ParticleKernels, with the interface's parameter names in order."""
+    if engine_name == "numba":
+        pytest.importorskip("numba")
+    impl = kernels(Engine(engine_name))
+    names = [n for n in vars(ParticleKernels) if not n.startswith("_")]
+    assert set(names) >= {
+        "gen_forward",
+        "critic_grad",
+        "critic_input_grad",
+        "gen_backward",
+        "wgan_block",
+        "regression_block",
+    }
+    for name in names:
+        func = getattr(impl, name)
+        py = getattr(func, "py_func", func)
+        assert list(inspect.signature(py).parameters) == _protocol_signature(name), name
+
+
+def test_numba_module_is_imported_only_when_asked() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from limitdyn._engine import Engine\n"
+        "from limitdyn.particles._kernel_api import kernels\n"
+        "kernels(Engine('numpy'))\n"
+        "assert 'numba' not in sys.modules and 'limitdyn.particles._kernels' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _block_inputs(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    K, L, N, M, m, S, nc = 2, 3, 9, 7, 5, 3, 2
+    P = rng.normal(size=(K, L + 2, N))
+    W = rng.uniform(-0.5, 0.5, size=(K + 2, M))
+    Zc = rng.normal(size=(S, nc, L, m))
+    Xc = rng.normal(size=(S, nc, K, m))
+    Zg = rng.normal(size=(S, L, m))
+    return P, W, Zc, Xc, Zg
+
+
+@needs_numba
+@pytest.mark.parametrize("rms", [False, True])
+def test_wgan_block_agrees_between_engines_and_with_its_steps(rms: bool) -> None:
+    """The block kernel of each engine, fed one WGANHyper, against the other engine, and
+    its critic loss against D computed with the single-pass kernels."""
+    rng = np.random.default_rng(0)
+    P0, W0, Zc, Xc, Zg = _block_inputs(rng)
+    hyper = WGANHyper(0, 0.3, 0.2, 1.0, 1.0, rms, 0.9, 1e-8, 0.4, False)
+    out = {}
+    for name in ("numpy", "numba"):
+        P, W = P0.copy(), W0.copy()
+        msP, msW = np.zeros_like(P), np.zeros_like(W)
+        lc, lg = np.empty(3), np.empty(3)
+        bad = kernels(Engine(name)).wgan_block(P, W, msP, msW, Zc, Xc, Zg, hyper, lc, lg)
+        assert bad == -1
+        out[name] = (P, W, lc, lg)
+    for a, b in zip(out["numpy"], out["numba"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert np.abs(out["numpy"][1]).max() <= 0.4  # the projection on Q = [-clip, clip]^(K+2)
+    # the critic loss of a step is D = mean f(x) - mean f(g(z)) of its last substep
+    ne = kernels(Engine("numpy"))
+    lc1 = np.empty(1)
+    ne.wgan_block(
+        P0.copy(),
+        W0.copy(),
+        np.zeros_like(P0),
+        np.zeros_like(W0),
+        Zc[:1, :1],
+        Xc[:1, :1],
+        Zg[:1],
+        hyper,
+        lc1,
+        np.empty(1),
+    )
+    G, E, F = np.empty((2, 5)), np.empty((2, 5)), np.empty(5)
+    ne.gen_forward(P0, Zc[0, 0], 0, G)
+    ne.critic_input_grad(W0, Xc[0, 0], 0, E, F)
+    fx = F.mean()
+    ne.critic_input_grad(W0, G, 0, E, F)
+    assert lc1[0] == pytest.approx(fx - F.mean(), rel=1e-12)
+
+
+@needs_numba
+def test_regression_block_agrees_between_engines() -> None:
+    rng = np.random.default_rng(1)
+    K, L, N, m, S = 2, 3, 11, 6, 4
+    P0 = rng.normal(size=(K, L + 2, N))
+    X = rng.normal(size=(S, L, m))
+    Y = rng.normal(size=(S, K, m))
+    hyper = RegressionHyper(kind=1, eta=0.05, parallel=False)
+    out = {}
+    for name in ("numpy", "numba"):
+        P, loss = P0.copy(), np.empty(S)
+        assert kernels(Engine(name)).regression_block(P, X, Y, hyper, loss) == -1
+        out[name] = (P, loss)
+    for a, b in zip(out["numpy"], out["numba"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    # the first loss is the batch energy (1/2m) sum |g(x) - y|^2 at the initial particles
+    G = np.empty((K, m))
+    kernels(Engine("numpy")).gen_forward(P0, X[0], 1, G)
+    assert out["numpy"][1][0] == pytest.approx(0.5 * np.sum((G - Y[0]) ** 2) / m, rel=1e-13)

@@ -1,15 +1,21 @@
-"""The numpy engine: a vectorised reference formulation of the kernels' mathematics.
+"""The numpy engine's kernels: a vectorised reference formulation of the kernels' mathematics.
 
 Every function here computes what the function of the same name in ``_kernels.py``
 computes, with sums written as matrix products and the batch processed in chunks so
 that no intermediate exceeds :data:`CHUNK_ELEMENTS` entries. The layouts are the
-kernels' (see that module's docstring).
+kernels' (see that module's docstring); the module satisfies
+:class:`~limitdyn.particles._kernel_api.ParticleKernels`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import expit
+
+if TYPE_CHECKING:
+    from ._kernel_api import RegressionHyper, WGANHyper
 
 #: largest number of entries of a ``chunk x particles x K`` intermediate
 CHUNK_ELEMENTS = 1 << 20
@@ -124,20 +130,12 @@ def wgan_block(
     Zc: np.ndarray,
     Xc: np.ndarray,
     Zg: np.ndarray,
-    kind: int,
-    eta_g: float,
-    eta_c: float,
-    gscale_g: float,
-    gscale_c: float,
-    rms: bool,
-    rho: float,
-    eps: float,
-    clip: float,
+    hyper: WGANHyper,
     loss_c: np.ndarray,
     loss_g: np.ndarray,
-    parallel: bool = False,
 ) -> int:
-    """See :func:`limitdyn.particles._kernels.wgan_block` (``parallel`` is ignored)."""
+    """See :func:`limitdyn.particles._kernels.wgan_block` (``hyper.parallel`` is ignored)."""
+    kind, eta_g, eta_c, gscale_g, gscale_c, rms, rho, eps, clip, _ = hyper
     K = P.shape[0]
     M = W.shape[1]
     m = Zg.shape[2]
@@ -165,15 +163,10 @@ def wgan_block(
 
 
 def regression_block(
-    P: np.ndarray,
-    X: np.ndarray,
-    Y: np.ndarray,
-    kind: int,
-    eta: float,
-    loss: np.ndarray,
-    parallel: bool = False,
+    P: np.ndarray, X: np.ndarray, Y: np.ndarray, hyper: RegressionHyper, loss: np.ndarray
 ) -> int:
-    """See :func:`limitdyn.particles._kernels.regression_block` (``parallel`` is ignored)."""
+    """See :func:`limitdyn.particles._kernels.regression_block` (``hyper.parallel`` is ignored)."""
+    kind, eta = hyper.kind, hyper.eta
     K = P.shape[0]
     m = X.shape[2]
     G = np.empty((K, m), dtype=P.dtype)

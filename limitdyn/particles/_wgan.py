@@ -1,0 +1,559 @@
+"""Delgadino's mean-field WGAN: N generator and M critic particles.
+
+Networks (Delgadino, "GANs: dynamics and mode collapse", 2024):
+
+- generator ``g(z) = (1/N) sum_i sigma(z; theta_i)`` with
+  ``sigma(z; theta_i)_k = a_i^k act(b_i^k . z + c_i^k)``, ``theta_i`` stored as an
+  array ``(K, L + 2)``: ``[k, 0] = a``, ``[k, 1:L+1] = b``, ``[k, L+1] = c``;
+- critic ``f(x) = (1/M) sum_j alpha_j act(beta_j . x + gamma_j)``, ``omega_j`` stored as
+  ``(K + 2,)``: ``[0] = alpha``, ``[1:K+1] = beta``, ``[K+1] = gamma``.
+
+``act`` is the sigmoid by default (tanh and ReLU as options).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._engine import Engine, get_engine
+from .._validate import as_generator, non_negative_int, one_of, positive_float, positive_int
+from ..errors import InputError
+from ._base import ParticleModel
+from ._driver import RNG_BLOCK
+from ._kernel_api import ParticleKernels, WGANHyper, kernels
+from ._metrics import _directions, _sliced_pp, mode_coverage
+from ._options import ACTIVATIONS, OPTIMIZERS, SCALINGS, activation_code, resolve_dtype
+from ._run import ParticleRun
+from ._targets import Target
+from ._util import (
+    child_generators,
+    critic_layout,
+    feature_major,
+    generator_layout,
+    generator_particles,
+    network_params,
+)
+
+__all__ = ["WGAN"]
+
+
+@dataclass
+class _WGANState:
+    """One run's mutable state: kernel-layout particles, optimizer state, records."""
+
+    P: np.ndarray
+    W: np.ndarray
+    msP: np.ndarray
+    msW: np.ndarray
+    hyper: WGANHyper
+    rng: np.random.Generator
+    z_eval: np.ndarray
+    x_eval: np.ndarray
+    dirs: np.ndarray
+    snaps_g: np.ndarray
+    snaps_c: np.ndarray
+    metrics: dict[str, list[float]]
+    n_snap: int = 0
+
+
+@dataclass(frozen=True, eq=False, repr=False, init=False)
+class WGAN(ParticleModel[_WGANState]):
+    """Mean-field WGAN (Arjovsky et al. 2017, in Delgadino's mean-field reading).
+
+    Each step runs ``n_critic`` critic substeps, each on a fresh batch of ``batch``
+    data points and latent samples, ascending the critic's objective
+    ``D = (1/m) sum_r f(x_r) - (1/m) sum_r f(g(z_r))`` and projecting the critic
+    particles on ``Q = [-clip, clip]^(K+2)``; then one generator step on a fresh
+    latent batch ascending ``(1/m) sum_r f(g(z_r))``.
+
+    Scalings (``v`` a particle velocity, ``N`` resp. ``M`` times the gradient of the
+    network objective with respect to that particle):
+
+    - ``"mean-field"``: ``theta_i += dt * u_i`` with ``dt = lr / N``, and each critic
+      substep ``omega_j += (gamma_c dt / n_critic) u_j = (lr / M) u_j`` with
+      ``gamma_c = n_critic N / M``; time ``t = steps * lr / N``, so runs with
+      different ``N`` share one time axis. ``u = v`` for SGD and RMSProp's normalised
+      ``v / (sqrt(E v^2) + eps)`` for RMSProp.
+    - ``"raw"``: the algorithm as printed, ``w += lr * opt(grad)`` on the network
+      gradients (``v / N``, ``v / M``); time is the cumulative learning rate
+      ``steps * lr``. With SGD the iterates coincide with the mean-field ones (only the
+      time axis differs by ``N``); with RMSProp each particle moves by about ``lr``
+      per step instead of ``lr / N``.
+
+    A WGAN is a frozen configuration: :func:`dataclasses.replace` (or :meth:`replace`)
+    gives a changed copy, validated again. :meth:`run` returns a :class:`ParticleRun`
+    with losses ``"critic"`` (the batch estimate of ``E f(x) - E f(g(z))``) and
+    ``"generator"`` (``E f(g(z))``); metrics ``"sliced_w2"`` (to target samples),
+    ``"modes_captured"`` and ``"high_quality"`` when the target has modes,
+    ``"critic_boundary"`` (fraction of critic particles on the boundary of ``Q``) and
+    ``"critic_spread"`` (RMS distance to their mean).
+
+    Parameters
+    ----------
+    n_generator, n_critic_particles : int
+        ``N`` and ``M``.
+    data_dim, latent_dim : int
+        ``K`` and ``L``.
+    target : Target
+        The data distribution (see :func:`ring`, :func:`grid`, :func:`sampler`, ...).
+    lr : float
+        Learning rate ``alpha`` (default 5e-5 as in Arjovsky et al.).
+    n_critic : int
+        Critic substeps per generator step.
+    clip : float or None
+        Clipping parameter ``c``; None for no projection.
+    batch : int
+        Batch size ``m``.
+    optimizer : {"sgd", "rmsprop"}
+    scaling : {"mean-field", "raw"}
+    activation : {"sigmoid", "tanh", "relu"}
+    rmsprop_decay, rmsprop_eps : float
+        RMSProp's ``rho`` in ``ms = rho ms + (1 - rho) g^2`` and its ``eps``.
+    init_scale : float
+        Standard deviation of the generator's initial parameters (i.i.d. normal); the
+        critic starts uniform on ``Q`` (normal with this deviation without clipping).
+    engine : {"auto", "numpy", "numba"} or Engine
+        Stored as the resolved :class:`~limitdyn._engine.Engine`.
+    dtype : {"float64", "float32"}
+        Storage and arithmetic precision (float64 by default, see PERFORMANCE.md).
+    threads : int, optional
+        Threads of the numba engine.
+    n_eval : int
+        Samples used for the metrics at each snapshot (0 for none).
+
+    Raises
+    ------
+    InputError
+        For an invalid argument, naming it.
+
+    Examples
+    --------
+    >>> from limitdyn.particles import WGAN, ring
+    >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+    ...              target=ring(8), lr=0.1, batch=16, engine="numpy", n_eval=64)
+    >>> model.dt, model.gamma_c
+    (0.005, 10.0)
+    >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+    >>> run.times.tolist(), run.generator.shape, run.critic.shape
+    ([0.0, 0.01, 0.02], (3, 20, 2, 4), (3, 10, 4))
+    >>> bool(np.abs(run.critic).max() <= 0.01)
+    True
+    >>> model.replace(n_generator=40).dt
+    0.0025
+    """
+
+    name: ClassVar[str] = "WGAN"
+    loss_names: ClassVar[tuple[str, ...]] = ("critic", "generator")
+
+    n_generator: int
+    n_critic_particles: int
+    data_dim: int
+    latent_dim: int
+    target: Target
+    lr: float
+    n_critic: int
+    clip: float | None
+    batch: int
+    optimizer: str
+    scaling: str
+    activation: str
+    rmsprop_decay: float
+    rmsprop_eps: float
+    init_scale: float
+    engine: Engine
+    dtype: np.dtype
+    threads: int | None
+    n_eval: int
+
+    def __init__(
+        self,
+        *,
+        n_generator: int,
+        n_critic_particles: int,
+        data_dim: int,
+        latent_dim: int,
+        target: Target,
+        lr: float = 5e-5,
+        n_critic: int = 5,
+        clip: float | None = 0.01,
+        batch: int = 64,
+        optimizer: str = "sgd",
+        scaling: str = "mean-field",
+        activation: str = "sigmoid",
+        rmsprop_decay: float = 0.99,
+        rmsprop_eps: float = 1e-8,
+        init_scale: float = 1.0,
+        engine: str | Engine = "auto",
+        dtype: Any = "float64",
+        threads: int | None = None,
+        n_eval: int = 512,
+    ) -> None:
+        data_dim = positive_int(data_dim, "data_dim")
+        if not isinstance(target, Target):
+            raise InputError(
+                f"target must be a Target (ring, grid, diracs, gaussian_mixture, sampler), "
+                f"got {type(target).__name__}"
+            )
+        if target.dim != data_dim:
+            raise InputError(f"target has dimension {target.dim}, but data_dim={data_dim}")
+        decay = float(rmsprop_decay)
+        if not 0 <= decay < 1:
+            raise InputError(f"rmsprop_decay must lie in [0, 1), got {rmsprop_decay!r}")
+        resolved = get_engine(engine, threads=threads)
+        values = dict(
+            n_generator=positive_int(n_generator, "n_generator"),
+            n_critic_particles=positive_int(n_critic_particles, "n_critic_particles"),
+            data_dim=data_dim,
+            latent_dim=positive_int(latent_dim, "latent_dim"),
+            target=target,
+            lr=positive_float(lr, "lr"),
+            n_critic=positive_int(n_critic, "n_critic"),
+            clip=None if clip is None else positive_float(clip, "clip"),
+            batch=positive_int(batch, "batch"),
+            optimizer=one_of(optimizer, "optimizer", OPTIMIZERS),
+            scaling=one_of(scaling, "scaling", SCALINGS),
+            activation=one_of(activation, "activation", ACTIVATIONS),
+            rmsprop_decay=decay,
+            rmsprop_eps=positive_float(rmsprop_eps, "rmsprop_eps"),
+            init_scale=positive_float(init_scale, "init_scale"),
+            engine=resolved,
+            dtype=resolve_dtype(dtype),
+            threads=resolved.threads,
+            n_eval=non_negative_int(n_eval, "n_eval"),
+        )
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def __repr__(self) -> str:
+        return (
+            f"WGAN(N={self.n_generator}, M={self.n_critic_particles}, K={self.data_dim}, "
+            f"L={self.latent_dim}, lr={self.lr:g}, n_critic={self.n_critic}, clip={self.clip}, "
+            f"batch={self.batch}, {self.optimizer}, {self.scaling}, {self.activation}, "
+            f"engine={self.engine.name})"
+        )
+
+    def replace(self, **changes: Any) -> WGAN:
+        """A copy with some constructor arguments changed (:func:`dataclasses.replace`)."""
+        return dataclasses.replace(self, **changes)
+
+    def resized(self, n: int) -> WGAN:
+        """``n`` generator particles, ``M`` scaled to keep ``gamma_c = n_critic N / M``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> m = WGAN(n_generator=10, n_critic_particles=4, data_dim=2, latent_dim=1,
+        ...          target=ring(), engine="numpy")
+        >>> big = m.resized(25)
+        >>> big.n_generator, big.n_critic_particles
+        (25, 10)
+        """
+        n = positive_int(n, "n")
+        m = max(1, round(self.n_critic_particles * n / self.n_generator))
+        return self.replace(n_generator=n, n_critic_particles=m)
+
+    # ------------------------------------------------------------------ scalings
+    @property
+    def dt(self) -> float:
+        """Time per step: ``lr / N`` (mean-field) or ``lr`` (raw)."""
+        return self.lr / self.n_generator if self.scaling == "mean-field" else self.lr
+
+    @property
+    def gamma_c(self) -> float:
+        """The critic's time scale ``gamma_c = n_critic N / M``."""
+        return self.n_critic * self.n_generator / self.n_critic_particles
+
+    @property
+    def kind(self) -> int:
+        """The kernels' code of the activation."""
+        return activation_code(self.activation)
+
+    @property
+    def critic_coordinate_names(self) -> list[str]:
+        """Names of the critic particle coordinates."""
+        return ["alpha"] + [f"beta_{k + 1}" for k in range(self.data_dim)] + ["gamma"]
+
+    def _hyper(self) -> WGANHyper:
+        N, M = self.n_generator, self.n_critic_particles
+        if self.scaling == "mean-field":
+            eta_g, eta_c, gs_g, gs_c = self.lr / N, self.lr / M, 1.0, 1.0
+        else:
+            eta_g, eta_c, gs_g, gs_c = self.lr, self.lr, 1.0 / N, 1.0 / M
+        work = self.batch * max(N * self.data_dim, M)
+        return WGANHyper(
+            kind=self.kind,
+            eta_g=eta_g,
+            eta_c=eta_c,
+            gscale_g=gs_g,
+            gscale_c=gs_c,
+            rms=self.optimizer == "rmsprop",
+            rho=self.rmsprop_decay,
+            eps=self.rmsprop_eps,
+            clip=-1.0 if self.clip is None else self.clip,
+            parallel=self.engine.use_parallel(work),
+        )
+
+    # ------------------------------------------------------------------ layouts
+    @property
+    def generator_shape(self) -> tuple[int, int, int]:
+        """Shape ``(N, K, L + 2)`` of the generator particles."""
+        return (self.n_generator, self.data_dim, self.latent_dim + 2)
+
+    @property
+    def critic_shape(self) -> tuple[int, int]:
+        """Shape ``(M, K + 2)`` of the critic particles."""
+        return (self.n_critic_particles, self.data_dim + 2)
+
+    @property
+    def _kernels(self) -> ParticleKernels:
+        return kernels(self.engine)
+
+    def _in_force(self) -> AbstractContextManager[Any]:
+        return self.engine.threads_in_force()
+
+    def init_particles(
+        self, seed: int | np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """I.i.d. initial particles ``(theta (N, K, L+2), omega (M, K+2))``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> m = WGAN(n_generator=3, n_critic_particles=2, data_dim=2, latent_dim=1,
+        ...          target=ring(), engine="numpy")
+        >>> [a.shape for a in m.init_particles(0)]
+        [(3, 2, 3), (2, 4)]
+        """
+        rng = as_generator(seed)
+        theta = self.init_scale * rng.standard_normal(self.generator_shape)
+        if self.clip is not None:
+            omega = rng.uniform(-self.clip, self.clip, size=self.critic_shape)
+        else:
+            omega = self.init_scale * rng.standard_normal(self.critic_shape)
+        return theta, omega
+
+    # ------------------------------------------------------------------ evaluation
+    def _latent(self, n: int | None, z: Any, seed: Any) -> np.ndarray:
+        if z is None:
+            if n is None:
+                raise InputError("give n= or z=")
+            return as_generator(seed).standard_normal((positive_int(n, "n"), self.latent_dim))
+        za = np.asarray(z, dtype=np.float64)
+        if za.ndim != 2 or za.shape[1] != self.latent_dim:
+            raise InputError(f"z has shape {za.shape}, expected (n, {self.latent_dim})")
+        return za
+
+    def _points(self, x: Any) -> np.ndarray:
+        xa = np.asarray(x, dtype=np.float64)
+        if xa.ndim != 2 or xa.shape[1] != self.data_dim:
+            raise InputError(f"x has shape {xa.shape}, expected (n, {self.data_dim})")
+        return xa
+
+    def generate(
+        self,
+        theta: Any,
+        n: int | None = None,
+        *,
+        z: Any = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Generator samples ``g(z)``, shape ``(n, K)``, for ``z ~ N(0, I_L)`` or given ``z``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> m = WGAN(n_generator=3, n_critic_particles=2, data_dim=2, latent_dim=1,
+        ...          target=ring(), engine="numpy")
+        >>> theta = np.zeros(m.generator_shape)   # a = 0: every output is 0
+        >>> m.generate(theta, 4, seed=0).tolist()
+        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+        """
+        th = network_params(theta, "theta", self.generator_shape)
+        za = self._latent(n, z, seed)
+        out = np.empty((self.data_dim, za.shape[0]), dtype=self.dtype)
+        with self._in_force():
+            self._kernels.gen_forward(
+                generator_layout(th, self.dtype), feature_major(za, self.dtype), self.kind, out
+            )
+        return out.T.astype(np.float64)
+
+    def sample_outputs(
+        self, particles: Any, n: int, *, seed: int | np.random.Generator | None = None
+    ) -> np.ndarray:
+        """``n`` generator samples at ``particles = theta`` (see :meth:`generate`)."""
+        return self.generate(particles, n, seed=seed)
+
+    def target_samples(
+        self, n: int, *, seed: int | np.random.Generator | None = None
+    ) -> np.ndarray:
+        """``n`` samples of the target."""
+        return self.target.sample(n, seed=seed)
+
+    def critic_value(self, omega: Any, x: Any) -> np.ndarray:
+        """Critic values ``f(x)``, shape ``(n,)``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> m = WGAN(n_generator=3, n_critic_particles=1, data_dim=2, latent_dim=1,
+        ...          target=ring(), engine="numpy")
+        >>> m.critic_value([[2.0, 0.0, 0.0, 0.0]], [[5.0, 1.0]]).tolist()  # 2 sigmoid(0)
+        [1.0]
+        """
+        om = network_params(omega, "omega", self.critic_shape)
+        xa = self._points(x)
+        E = np.empty((self.data_dim, xa.shape[0]), dtype=self.dtype)
+        F = np.empty(xa.shape[0], dtype=self.dtype)
+        with self._in_force():
+            self._kernels.critic_input_grad(
+                critic_layout(om, self.dtype), feature_major(xa, self.dtype), self.kind, E, F
+            )
+        return F.astype(np.float64)
+
+    def objective(self, theta: Any, omega: Any, x: Any, z: Any) -> float:
+        """The critic's batch objective ``D = mean f(x) - mean f(g(z))``."""
+        return float(
+            self.critic_value(omega, x).mean()
+            - self.critic_value(omega, self.generate(theta, z=z)).mean()
+        )
+
+    def velocities(self, theta: Any, omega: Any, x: Any, z: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Particle velocities on one batch.
+
+        Returns ``(v_theta, v_omega)`` with ``v_omega[j] = M dD/d omega_j`` (the critic
+        ascends ``D``) and ``v_theta[i] = N d/d theta_i mean f(g(z))`` (the generator
+        ascends ``mean f(g(z))``, i.e. descends ``D``).
+        """
+        th = network_params(theta, "theta", self.generator_shape)
+        om = network_params(omega, "omega", self.critic_shape)
+        xa = self._points(x)
+        za = self._latent(None, z, None)
+        P, W = generator_layout(th, self.dtype), critic_layout(om, self.dtype)
+        Z, X = feature_major(za, self.dtype), feature_major(xa, self.dtype)
+        G = np.empty((self.data_dim, Z.shape[1]), dtype=self.dtype)
+        GW = np.empty_like(W)
+        E = np.empty_like(G)
+        F = np.empty(G.shape[1], dtype=self.dtype)
+        GP = np.empty_like(P)
+        k = self._kernels
+        with self._in_force():
+            k.gen_forward(P, Z, self.kind, G)
+            k.critic_grad(W, X, G, 1.0 / X.shape[1], -1.0 / Z.shape[1], self.kind, GW)
+            k.critic_input_grad(W, G, self.kind, E, F)
+            k.gen_backward(P, Z, E, self.kind, GP)
+        return generator_particles(GP), GW.T.astype(np.float64)
+
+    # ------------------------------------------------------------------ running
+    def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> _WGANState:
+        rng_init, rng_train, rng_eval = child_generators(seed, 3)
+        if init is None:
+            theta0, omega0 = self.init_particles(rng_init)
+        else:
+            theta0 = network_params(init[0], "init[0] (theta)", self.generator_shape)
+            omega0 = network_params(init[1], "init[1] (omega)", self.critic_shape)
+        P, W = generator_layout(theta0, self.dtype), critic_layout(omega0, self.dtype)
+        z_eval = np.ascontiguousarray(
+            rng_eval.standard_normal((self.latent_dim, self.n_eval)), dtype=self.dtype
+        )
+        x_eval = self.target.sample(self.n_eval, seed=rng_eval)
+        dirs = _directions(self.data_dim, 64, rng_eval)
+        metrics: dict[str, list[float]] = {"critic_spread": []}
+        if self.clip is not None:
+            metrics["critic_boundary"] = []
+        if self.n_eval:
+            metrics["sliced_w2"] = []
+            if self.target.modes is not None and self.target.sigma is not None:
+                metrics["modes_captured"] = []
+                metrics["high_quality"] = []
+        return _WGANState(
+            P=P,
+            W=W,
+            msP=np.zeros_like(P),
+            msW=np.zeros_like(W),
+            hyper=self._hyper(),
+            rng=rng_train,
+            z_eval=z_eval,
+            x_eval=x_eval,
+            dirs=dirs,
+            metrics=metrics,
+            # preallocated: no list-then-stack copy at the end (peak memory)
+            snaps_g=np.empty((records, *self.generator_shape)),
+            snaps_c=np.empty((records, *self.critic_shape)),
+        )
+
+    def _draw(self, state: _WGANState) -> tuple[np.ndarray, ...]:
+        rng, nc, m = state.rng, self.n_critic, self.batch
+        K, L = self.data_dim, self.latent_dim
+        zc = rng.standard_normal((RNG_BLOCK, nc, m, L)).transpose(0, 1, 3, 2)
+        xc = self.target.sample(RNG_BLOCK * nc * m, seed=rng)
+        xc = xc.reshape(RNG_BLOCK, nc, m, K).transpose(0, 1, 3, 2)
+        zg = rng.standard_normal((RNG_BLOCK, m, L)).transpose(0, 2, 1)
+        return tuple(np.ascontiguousarray(a, dtype=self.dtype) for a in (zc, xc, zg))
+
+    def _advance(
+        self,
+        state: _WGANState,
+        batch: tuple[np.ndarray, ...],
+        start: int,
+        stop: int,
+        losses: Mapping[str, np.ndarray],
+    ) -> int:
+        zc, xc, zg = batch
+        bad = self._kernels.wgan_block(
+            state.P,
+            state.W,
+            state.msP,
+            state.msW,
+            zc[start:stop],
+            xc[start:stop],
+            zg[start:stop],
+            state.hyper,
+            losses["critic"],
+            losses["generator"],
+        )
+        return int(bad)
+
+    def _record(self, state: _WGANState) -> None:
+        i = state.n_snap
+        state.snaps_g[i] = np.transpose(state.P, (2, 0, 1))
+        state.snaps_c[i] = state.W.T
+        state.n_snap += 1
+        wc = state.snaps_c[i]
+        metrics = state.metrics
+        metrics["critic_spread"].append(
+            float(np.sqrt(((wc - wc.mean(axis=0)) ** 2).sum(axis=1).mean()))
+        )
+        if self.clip is not None:
+            on = (np.abs(wc) >= self.clip * (1 - 1e-12)).any(axis=1)
+            metrics["critic_boundary"].append(float(on.mean()))
+        if self.n_eval:
+            g = np.empty((self.data_dim, self.n_eval), dtype=self.dtype)
+            self._kernels.gen_forward(state.P, state.z_eval, self.kind, g)
+            samples = g.T.astype(np.float64)
+            w_eval = np.full(self.n_eval, 1.0 / self.n_eval)
+            sw = _sliced_pp(samples, w_eval, state.x_eval, w_eval, 2.0, state.dirs)
+            metrics["sliced_w2"].append(float(sw.mean() ** 0.5))
+            modes, sigma = self.target.modes, self.target.sigma
+            if modes is not None and sigma is not None:
+                cov = mode_coverage(samples, modes, sigma)
+                metrics["modes_captured"].append(cov.modes_captured)
+                metrics["high_quality"].append(cov.high_quality)
+
+    def _result(
+        self, state: _WGANState, marks: np.ndarray, losses: dict[str, np.ndarray]
+    ) -> ParticleRun:
+        return ParticleRun(
+            model=self,
+            times=marks * self.dt,
+            steps=marks,
+            generator=state.snaps_g,
+            critic=state.snaps_c,
+            losses=losses,
+            metrics={k: np.asarray(v, dtype=np.float64) for k, v in state.metrics.items()},
+        )
