@@ -40,7 +40,7 @@ def positive_float(value: Any, name: str, *, allow_inf: bool = False) -> float:
     >>> positive_float(float("inf"), "clip", allow_inf=True)
     inf
     """
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):
         raise InputError(f"{name} must be a positive number, got {value!r}")
     try:
         x = float(value)

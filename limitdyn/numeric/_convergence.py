@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .._engine import Engine, get_engine
 from .._multistep import AnyScheme, TwoStepScheme
@@ -253,7 +254,7 @@ def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:
     names = {q.name for q in ode.parameters}
     out = {}
     for key, value in given.items():
-        name = key.name if hasattr(key, "name") else str(key)
+        name = key.name if isinstance(key, sp.Symbol) else str(key)
         if name in names:
             out[name] = value
     return out
