@@ -52,11 +52,13 @@ import itertools, json, random, time
 import sympy as sp
 import limitdyn as ld
 
-def costs():
-    rng = random.Random(0)
-    x = sp.symbols("x1 x2"); y = sp.symbols("y1 y2")
-    zs = (*x, *y)
-    monomials = [sp.Mul(*c) for d in (1, 2, 3) for c in itertools.combinations_with_replacement(zs, d)]
+def costs():  # as in benchmarks/modified.py
+    rng = random.Random(2021)
+    x = list(sp.symbols("x1 x2"))
+    y = list(sp.symbols("y1 y2"))
+    monomials = [
+        sp.Mul(*c) for d in (1, 2, 3) for c in itertools.combinations_with_replacement(x + y, d)
+    ]
     cx = sp.Add(*[rng.randint(-3, 3) * m for m in monomials])
     cy = sp.Add(*[rng.randint(-3, 3) * m for m in monomials])
     return x, y, cx, cy
@@ -146,7 +148,7 @@ def main() -> None:
                     for key, value in json.loads(done.stdout.strip().splitlines()[-1]).items():
                         best[rev][key] = min(value, best[rev].get(key, float("inf")))
         finally:
-            for rev, path in trees.items():
+            for path in trees.values():
                 if path != ROOT:
                     subprocess.run(
                         ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
