@@ -25,7 +25,7 @@ __all__ = ["ModifiedEquation"]
 
 @dataclass(frozen=True)
 class ModifiedEquation:
-    """The modified field ``f_0 + tau f_1 + ... + tau^k f_k`` of a scheme.
+    """The modified field ``sum_{j <= k} tau**j f_j`` of a scheme.
 
     Its exact flow over a time ``tau`` reproduces one step of the scheme to
     ``O(tau**(k + 2))`` (backward error analysis, in the common time ``t = n tau``).
@@ -87,7 +87,7 @@ class ModifiedEquation:
         return order
 
     def field(self, order: int | None = None) -> sp.ImmutableMatrix:
-        """``f_0 + tau f_1 + ... + tau**order f_order`` as a column matrix.
+        """``sum_{j <= order} tau**j f_j`` as a column matrix.
 
         Examples
         --------
@@ -104,7 +104,7 @@ class ModifiedEquation:
         return sp.ImmutableMatrix(total)
 
     def drift(self, order: int | None = None) -> sp.ImmutableMatrix:
-        """The correction ``tau f_1 + ... + tau**order f_order`` to the limit field."""
+        """The correction ``sum_{1 <= j <= order} tau**j f_j`` to the limit field."""
         return sp.ImmutableMatrix(self.field(order) - self.terms[0])
 
     def ode(self, order: int | None = None) -> ODE:
@@ -164,7 +164,7 @@ class ModifiedEquation:
 
     # -- gradient structure ----------------------------------------------------------------
     def is_gradient(self, order: int | None = None) -> bool:
-        """Whether ``f_0 + ... + tau**order f_order`` is a gradient field ``-grad V``.
+        """Whether ``sum_{j <= order} tau**j f_j`` is a gradient field ``-grad V``.
 
         Holds iff every term has a symmetric Jacobian (on a simply connected domain).
 
@@ -257,7 +257,7 @@ class ModifiedEquation:
         return self.players[player]
 
     def player_drift(self, player: int, *, order: int | None = None) -> sp.ImmutableMatrix:
-        """One player's drift ``tau f_1 + ... + tau**order f_order`` in its own variables.
+        """One player's drift ``sum_{1 <= j <= order} tau**j f_j`` in its own variables.
 
         Examples
         --------
