@@ -1,0 +1,1 @@
+"""Tests of limitdyn.symbolic (a package, so test modules may share basenames across folders)."""
