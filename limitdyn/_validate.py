@@ -69,8 +69,10 @@ def positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
-def non_negative_int(value: Any, name: str) -> int:
-    """``value`` as an int >= 0, or an :class:`InputError` naming ``name``.
+def non_negative_int(value: Any, name: str, *, error: type[Exception] = InputError) -> int:
+    """``value`` as an int >= 0, or an ``error`` (:class:`InputError`) naming ``name``.
+
+    Symbolic analyses pass ``error=SchemeError`` for the order of an expansion.
 
     Examples
     --------
@@ -82,7 +84,7 @@ def non_negative_int(value: Any, name: str) -> int:
     limitdyn.errors.InputError: steps must be a non-negative integer, got 1.5
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise InputError(f"{name} must be a non-negative integer, got {value!r}")
+        raise error(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_generator, positive_int
+from .._validate import as_generator, one_of, positive_float, positive_int
 from ..errors import InputError
 from ._util import cloud, probability_weights
 
@@ -214,10 +214,7 @@ def wasserstein(
     xa = cloud(x, "x")
     ya = cloud(y, "y", dim=xa.shape[1])
     q = _check_p(p)
-    if method not in WASSERSTEIN_METHODS:
-        raise InputError(
-            f"unknown method {method!r}; valid methods: {', '.join(WASSERSTEIN_METHODS)}"
-        )
+    one_of(method, "method", WASSERSTEIN_METHODS)
     wx = probability_weights(x_weights, xa.shape[0], "x_weights")
     wy = probability_weights(y_weights, ya.shape[0], "y_weights")
     uniform_equal = xa.shape[0] == ya.shape[0] and x_weights is None and y_weights is None
@@ -315,9 +312,7 @@ def mode_coverage(
     """
     mo = cloud(modes, "modes")
     xs = cloud(samples, "samples", dim=mo.shape[1])
-    s = float(sigma)
-    if not s > 0 or not np.isfinite(s):
-        raise InputError(f"sigma must be a positive number, got {sigma!r}")
+    s = positive_float(sigma, "sigma")
     counts = np.zeros(mo.shape[0], dtype=np.int64)
     n_hq = 0
     chunk = max(1, (1 << 20) // mo.shape[0])

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import one_of
 from ..errors import InputError
 
 __all__ = [
@@ -62,8 +63,4 @@ def activation_code(name: str) -> int:
     ...
     limitdyn.errors.InputError: unknown activation 'gelu'; valid activations: sigmoid, tanh, relu
     """
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise InputError(
-            f"unknown activation {name!r}; valid activations: {', '.join(ACTIVATIONS)}"
-        )
-    return ACTIVATIONS.index(name)
+    return ACTIVATIONS.index(one_of(name, "activation", ACTIVATIONS))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_generator
+from .._validate import as_generator, non_negative_int, positive_int
 from ..errors import InputError
 from ._util import probability_weights
 
@@ -49,8 +49,7 @@ class Target(abc.ABC):
 
     def sample(self, n: int, *, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """``n`` i.i.d. samples, shape ``(n, K)``."""
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise InputError(f"number of samples must be a non-negative integer, got {n!r}")
+        n = non_negative_int(n, "number of samples")
         out = np.asarray(self._sample(as_generator(seed), int(n)), dtype=np.float64)
         if out.shape != (n, self.dim):
             raise InputError(
@@ -217,8 +216,7 @@ def ring(n_modes: int = 8, *, radius: float = 2.0, sigma: float = 0.02) -> Gauss
     >>> t.modes.shape, round(float(abs(t.modes).max()), 6), t.sigma
     ((8, 2), 2.0, 0.02)
     """
-    if not isinstance(n_modes, (int, np.integer)) or n_modes < 1:
-        raise InputError(f"ring: n_modes must be a positive integer, got {n_modes!r}")
+    positive_int(n_modes, "ring: n_modes")
     if not radius > 0:
         raise InputError(f"ring: radius must be positive, got {radius!r}")
     angle = 2 * np.pi * np.arange(n_modes) / n_modes
@@ -263,7 +261,6 @@ def sampler(
     """
     if not callable(fn):
         raise InputError(f"sampler: fn must be callable, got {type(fn).__name__}")
-    if not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise InputError(f"sampler: dim must be a positive integer, got {dim!r}")
+    positive_int(dim, "sampler: dim")
     m = None if modes is None else _points(modes, "sampler")
     return CustomTarget(fn=fn, dim=int(dim), modes=m, sigma=sigma)

@@ -28,6 +28,7 @@ import sympy as sp
 
 from .._multistep import TwoStepScheme
 from .._scheme import Scheme, step0_drift
+from .._validate import non_negative_int
 from ..errors import SchemeError
 from ._algebra import SeriesAlgebra
 from ._cache import LongestCache
@@ -263,8 +264,7 @@ def modified_equation(
     0
     """
     plan = _plan(scheme)
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise SchemeError(f"order must be a non-negative integer, got {order!r}")
+    order = non_negative_int(order, "order", error=SchemeError)
     terms = modified_terms(scheme, order)
     groups: Any = plan.players if players is None else players
     if isinstance(groups, sp.Symbol):

@@ -17,6 +17,7 @@ import sympy as sp
 
 from .._ode import ODE
 from .._scheme import as_rates, as_symbols
+from .._validate import non_negative_int
 from ..errors import SchemeError
 from ._potential import asymmetry, expand, potential
 
@@ -77,8 +78,7 @@ class ModifiedEquation:
     def _order(self, order: int | None) -> int:
         if order is None:
             return self.order
-        if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-            raise SchemeError(f"order must be a non-negative integer, got {order!r}")
+        order = non_negative_int(order, "order", error=SchemeError)
         if order > self.order:
             raise SchemeError(
                 f"order {order} asked but the modified equation was computed to order "

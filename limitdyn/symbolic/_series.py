@@ -18,6 +18,7 @@ import sympy as sp
 
 from .._multistep import TwoStepScheme, as_one_step
 from .._scheme import ExplicitStage, ImplicitStage, Scheme
+from .._validate import non_negative_int
 from ..errors import SchemeError
 from ._algebra import AnyJet, ExprAlgebra, NotInAlgebra, SeriesAlgebra, algebra_for
 from ._cache import LongestCache
@@ -134,8 +135,7 @@ def map_series(scheme: Scheme | TwoStepScheme, order: int) -> sp.ImmutableMatrix
     Matrix([[x, -x, x, -x]])
     """
     one_step = as_one_step(scheme)
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise SchemeError(f"order must be a non-negative integer, got {order!r}")
+    order = non_negative_int(order, "order", error=SchemeError)
     alg, d = scheme_series(one_step, order)
     return sp.ImmutableMatrix(
         [[alg.to_expr(d[j][i]) for j in range(order + 1)] for i in range(one_step.dim)]
