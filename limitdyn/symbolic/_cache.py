@@ -9,8 +9,8 @@ parameters, a Jacobian) are :func:`functools.cached_property` on that object ins
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -61,8 +61,3 @@ class LongestCache(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._data)
-
-
-def sliced(rows: Sequence[Any], order: int) -> list[Any]:
-    """The first ``order + 1`` entries of a per-order sequence."""
-    return list(rows[: order + 1])
