@@ -13,18 +13,26 @@ polynomial schemes and never needs ``expand``. The recursions are written once, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import sympy as sp
 from sympy.polys.rings import PolyElement, PolyRing
 
 from ._jets import jets_of, tidy
 
-__all__ = ["ExprAlgebra", "NotInAlgebra", "RingAlgebra", "SeriesAlgebra", "algebra_for"]
+__all__ = [
+    "ExprAlgebra",
+    "NotInAlgebra",
+    "RingAlgebra",
+    "SeriesAlgebra",
+    "algebra_for",
+    "in_algebra",
+]
 
 # A jet is a list [c0, c1, ..., ck] of coefficients of step**0 .. step**k.
 AnyJet = list[Any]
+T = TypeVar("T")
 
 
 class NotInAlgebra(Exception):
@@ -63,7 +71,8 @@ class SeriesAlgebra(Protocol):
         """``dp/dv``."""
 
     def scale(self, p: Any, c: sp.Expr) -> Any:
-        """``c p`` for a step- and variable-free SymPy factor ``c``."""
+        """``c p`` for a step- and variable-free SymPy factor ``c``; raises
+        :class:`NotInAlgebra` where the back end cannot hold the factor."""
 
     def compose(
         self, exprs: Sequence[Any], subs: Mapping[sp.Symbol, AnyJet], order: int
@@ -76,6 +85,31 @@ class SeriesAlgebra(Protocol):
     def solve_linear(self, matrix: sp.Matrix, rhs: Sequence[Any]) -> list[Any]:
         """``matrix**-1 rhs`` for a SymPy matrix free of the step; raises
         :class:`NotInAlgebra` where the back end cannot divide by its entries."""
+
+
+def in_algebra(
+    alg: SeriesAlgebra,
+    variables: Sequence[sp.Symbol],
+    step: sp.Symbol,
+    compute: Callable[[SeriesAlgebra], T],
+) -> tuple[SeriesAlgebra, T]:
+    """``(alg, compute(alg))``, or the same on SymPy expressions when the computation
+    leaves ``alg`` (:class:`NotInAlgebra`): the one fallback of every series recursion.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t, a = sp.symbols("x t a")
+    >>> ring = algebra_for([x], [x], [], t)
+    >>> alg, p = in_algebra(ring, [x], t, lambda al: al.scale(al.var(x), 1 / (1 - a)))
+    >>> type(alg).__name__, alg.to_expr(p)
+    ('ExprAlgebra', x/(1 - a))
+    """
+    try:
+        return alg, compute(alg)
+    except NotInAlgebra:
+        expr_alg = ExprAlgebra(variables, step)
+        return expr_alg, compute(expr_alg)
 
 
 def algebra_for(
@@ -222,6 +256,9 @@ class RingAlgebra:
         ]
 
     def scale(self, p: Any, c: sp.Rational) -> Any:
+        """``c p`` for a rational ``c``; any other factor leaves the ring."""
+        if not c.is_Rational:
+            raise NotInAlgebra(f"the factor {c} is not a rational number")
         return p * c
 
     # -- truncated series in the step, as jets of step-free ring elements ----------------

@@ -222,7 +222,7 @@ def modified_equation(
 
     Parameters
     ----------
-    scheme : Scheme
+    scheme : Scheme or TwoStepScheme
         Any scheme.
     order : int
         Highest power of ``tau`` kept (``0`` gives the limit ODE).

@@ -20,7 +20,7 @@ from .._multistep import TwoStepScheme, as_one_step
 from .._scheme import ExplicitStage, ImplicitStage, Scheme
 from .._validate import non_negative_int
 from ..errors import SchemeError
-from ._algebra import AnyJet, ExprAlgebra, NotInAlgebra, SeriesAlgebra, algebra_for
+from ._algebra import AnyJet, SeriesAlgebra, algebra_for, in_algebra
 from ._cache import LongestCache
 from ._jets import tidy
 
@@ -38,9 +38,10 @@ def _implicit_stage(
     """Jets of the new values ``w`` of an implicit stage ``R(z, w) = 0``."""
     label = stage.label or "?"
     res = [alg.lift(r) for r in stage.residual]
-    base = {v: [j[0]] for v, j in cur.items()}
-    start = {u: [cur[t][0]] for u, t in zip(stage.unknowns, stage.targets)}
-    at0 = alg.compose(res, {**base, **start}, 0)
+    # the state at step 0, the new values equal to the old ones
+    at_rest = {v: [j[0]] for v, j in cur.items()}
+    at_rest.update({u: [cur[t][0]] for u, t in zip(stage.unknowns, stage.targets)})
+    at0 = alg.compose(res, at_rest, 0)
     for i, jet in enumerate(at0):
         if not alg.vanishes(alg.tidy(jet[0])):
             raise SchemeError(
@@ -48,7 +49,7 @@ def _implicit_stage(
                 "new values equal to the old ones, so it has no small-step limit"
             )
     derivs = [alg.diff(r, u) for r in res for u in stage.unknowns]
-    entries = [tidy(alg.to_expr(j[0])) for j in alg.compose(derivs, {**base, **start}, 0)]
+    entries = [tidy(alg.to_expr(j[0])) for j in alg.compose(derivs, at_rest, 0)]
     n = len(stage.unknowns)
     jac = sp.Matrix(n, n, entries)
     identity = jac == sp.eye(n)
@@ -69,6 +70,8 @@ def _implicit_stage(
 
 
 def stage_series(alg: SeriesAlgebra, scheme: Scheme, order: int) -> list[Vector]:
+    """``d[j][i]``, the coefficient of ``step**j`` in the new ``z_i``, computed in ``alg``
+    (uncached; may raise :class:`NotInAlgebra`)."""
     cur: dict[sp.Symbol, AnyJet] = {v: [alg.var(v)] + [alg.zero] * order for v in scheme.variables}
     for stage in scheme.stages:
         if isinstance(stage, ExplicitStage):
@@ -85,11 +88,7 @@ def _compute(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
     exprs = [e for stage in scheme.stages for e in stage.expressions()]
     holders = [h for stage in scheme.stages for h in stage.placeholders]
     alg = algebra_for(exprs, scheme.variables, holders, scheme.step)
-    try:
-        return alg, stage_series(alg, scheme, order)
-    except NotInAlgebra:
-        expr_alg = ExprAlgebra(scheme.variables, scheme.step)
-        return expr_alg, stage_series(expr_alg, scheme, order)
+    return in_algebra(alg, scheme.variables, scheme.step, lambda a: stage_series(a, scheme, order))
 
 
 def scheme_series(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:

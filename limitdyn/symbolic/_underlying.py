@@ -16,7 +16,7 @@ import sympy as sp
 
 from .._multistep import TwoStepScheme
 from ..errors import SchemeError
-from ._algebra import ExprAlgebra, SeriesAlgebra, algebra_for
+from ._algebra import SeriesAlgebra, algebra_for, in_algebra
 from ._cache import LongestCache
 
 __all__ = ["underlying_series"]
@@ -38,21 +38,16 @@ def _coupling(scheme: TwoStepScheme, alg: SeriesAlgebra) -> sp.Matrix:
     return sp.Matrix(rows)
 
 
-def _algebra(scheme: TwoStepScheme) -> tuple[SeriesAlgebra, sp.Matrix]:
-    """The ring when ``R`` is polynomial and ``M`` constant, else SymPy expressions."""
-    alg = algebra_for(list(scheme.recurrence), scheme.current, scheme.previous, scheme.step)
-    coupling = _coupling(scheme, alg)
-    if isinstance(alg, ExprAlgebra) or all(e.is_number for e in coupling):
-        return alg, coupling
-    expr_alg = ExprAlgebra(scheme.current, scheme.step)
-    return expr_alg, _coupling(scheme, expr_alg)
-
-
 def _compute(scheme: TwoStepScheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
+    alg = algebra_for(list(scheme.recurrence), scheme.current, scheme.previous, scheme.step)
+    # a coupling M with parameters leaves the ring (its inverse scales the known terms)
+    return in_algebra(alg, scheme.current, scheme.step, lambda a: _series_in(a, scheme, order))
+
+
+def _series_in(alg: SeriesAlgebra, scheme: TwoStepScheme, order: int) -> list[Vector]:
     xs, ps = scheme.current, scheme.previous
     dim = len(xs)
-    alg, coupling = _algebra(scheme)
-    amat = 2 * sp.eye(dim) - coupling
+    amat = 2 * sp.eye(dim) - _coupling(scheme, alg)
     if sp.simplify(amat.det()) == 0:
         raise SchemeError(
             "two-step scheme: 2 I - dR/dx is singular at step 0, so the underlying "
@@ -74,7 +69,7 @@ def _compute(scheme: TwoStepScheme, order: int) -> tuple[SeriesAlgebra, list[Vec
             for i in range(dim)
         ]
         a.append(am)
-    return alg, a
+    return a
 
 
 def underlying_series(scheme: TwoStepScheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
