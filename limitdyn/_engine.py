@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._optional import has_module, import_optional
+from ._validate import positive_int
 from .errors import InputError
 
 __all__ = ["ENGINES", "PARALLEL_WORK", "Engine", "get_engine", "resolve_engine"]
@@ -80,10 +81,8 @@ class Engine:
                 f"Engine name must be 'numpy' or 'numba', got {self.name!r}; "
                 f"use get_engine({self.name!r})"
             )
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            raise InputError(f"threads must be a positive integer or None, got {self.threads!r}")
+        if self.threads is not None:
+            positive_int(self.threads, "threads")
 
     @property
     def jit(self) -> bool:

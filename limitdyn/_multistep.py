@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import sympy as sp
@@ -138,7 +137,7 @@ class TwoStepScheme:
         """The single explicit stage of the doubled map."""
         return self.doubled.stages
 
-    @cached_property
+    @property
     def parameters(self) -> tuple[sp.Symbol, ...]:
         """Free symbols other than the variables and the step, sorted by name."""
         return self.doubled.parameters
@@ -256,8 +255,6 @@ def two_step(
         raise SchemeError("two_step: expected a mapping {symbol: expression}")
     cur = as_symbols(list(recurrence), where="two_step keys")
     prev = as_symbols(previous, where="previous")
-    if len(prev) != len(cur):
-        raise SchemeError(f"previous: {len(prev)} symbols for {len(cur)} variables")
     rec = tuple(as_expr(recurrence[v], where=f"recurrence of {v}") for v in cur)
     return TwoStepScheme(cur, prev, rec, step=step, name=name)
 

@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .._engine import Engine, get_engine
 from .._multistep import AnyScheme, TwoStepScheme
@@ -17,7 +16,7 @@ from .._ode import ODE
 from .._progress import progress_bar
 from .._validate import one_of, positive_float, positive_int
 from ..errors import InputError
-from ._inputs import one_step_scheme
+from ._inputs import one_step_scheme, parameters_of
 from ._integrate import integrate
 from ._iterate import iterate
 from ._manifold import manifold_start
@@ -222,15 +221,16 @@ def convergence_study(
     ode, order, label = _reference_ode(scheme, reference)
     given = {} if params is None else dict(params)
     start = _starts(scheme, z0, params, order=max(order or 1, 1) + 1)
+    ode_params = {} if ode is None else parameters_of(given, ode)
     shared = None
     if ode is not None and start is None:
-        shared = integrate(ode, z0, t_end=end, params=_select(given, ode), rtol=rtol, atol=atol)
+        shared = integrate(ode, z0, t_end=end, params=ode_params, rtol=rtol, atol=atol)
     errors = np.empty(steps.size)
     for i, h in enumerate(progress_bar(steps, desc="convergence", enabled=progress)):
         zh = z0 if start is None else start(float(h))
         ref = shared
         if ref is None and ode is not None:
-            ref = integrate(ode, zh, t_end=end, params=_select(given, ode), rtol=rtol, atol=atol)
+            ref = integrate(ode, zh, t_end=end, params=ode_params, rtol=rtol, atol=atol)
         elif ref is None:
             assert order is not None
             ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
@@ -250,16 +250,6 @@ def _starts(scheme: AnyScheme, z0: Any, params: Any, *, order: int) -> Any:
     return lambda h: manifold_start(scheme, z0, tau=h, order=order, params=params)
 
 
-def _select(given: dict[Any, Any], ode: ODE) -> dict[str, Any]:
-    names = {q.name for q in ode.parameters}
-    out = {}
-    for key, value in given.items():
-        name = key.name if isinstance(key, sp.Symbol) else str(key)
-        if name in names:
-            out[name] = value
-    return out
-
-
 def _modified_reference(
     scheme: AnyScheme,
     order: int,
@@ -273,7 +263,7 @@ def _modified_reference(
     from .. import symbolic
 
     modified = symbolic.modified_equation(scheme, order=order).ode(order=order)
-    values = _select(given, modified)
+    values = parameters_of(given, modified)
     if scheme.step in modified.parameters:
         values[scheme.step.name] = h
     return integrate(modified, z0, t_end=end, params=values, rtol=rtol, atol=atol)

@@ -14,11 +14,12 @@ import numpy as np
 import sympy as sp
 
 from .._multistep import TwoStepScheme, as_one_step
+from .._ode import ODE
 from .._scheme import Scheme
 from .._validate import positive_float, steps_or_t_end
 from ..errors import InputError
 
-__all__ = ["one_step_scheme", "parameter_vector", "state_vector", "step_sizes"]
+__all__ = ["one_step_scheme", "parameter_vector", "parameters_of", "state_vector", "step_sizes"]
 
 #: relative slack below which ``t_end / tau`` counts as a whole number of steps
 _WHOLE = 1e-9
@@ -48,6 +49,27 @@ def one_step_scheme(scheme: Any) -> Scheme:
     if not isinstance(scheme, (Scheme, TwoStepScheme)):
         raise InputError(f"expected a Scheme or TwoStepScheme, got {type(scheme).__name__}")
     return as_one_step(scheme)
+
+
+def parameters_of(given: Mapping[Any, Any], ode: ODE) -> dict[str, Any]:
+    """The entries of ``given`` (keyed by Symbol or name) that are parameters of ``ode``,
+    keyed by name: what :func:`~limitdyn.integrate` takes for that ODE.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x, a, tau = sp.symbols("x a tau")
+    >>> parameters_of({a: 2.0, "tau": 0.1, "b": 3.0}, ld.ODE([x], [-a * x]))
+    {'a': 2.0}
+    """
+    names = {q.name for q in ode.parameters}
+    out = {}
+    for key, value in given.items():
+        name = key.name if isinstance(key, sp.Symbol) else str(key)
+        if name in names:
+            out[name] = value
+    return out
 
 
 def state_vector(z0: Any, variables: Sequence[sp.Symbol], *, where: str = "z0") -> np.ndarray:

@@ -18,7 +18,7 @@ from .._multistep import TwoStepScheme
 from .._ode import ODE
 from .._validate import non_negative_int, positive_float
 from ..errors import InputError
-from ._inputs import parameter_vector, state_vector
+from ._inputs import parameter_vector, parameters_of, state_vector
 from ._integrate import integrate
 
 __all__ = ["manifold_start"]
@@ -117,6 +117,6 @@ def manifold_start(
     backward = _backward_ode(scheme, k)
     given = {q.name: float(v) for q, v in zip(scheme.parameters, values)}
     given[scheme.step.name] = h
-    needed = {q.name: given[q.name] for q in backward.parameters if q.name in given}
+    needed = parameters_of(given, backward)
     back = integrate(backward, x, t_end=h, params=needed, method="DOP853", rtol=_RTOL, atol=_ATOL)
     return np.concatenate([x, back.final])

@@ -12,25 +12,9 @@ import pytest
 import limitdyn.particles as lp
 from limitdyn._engine import Engine
 from limitdyn.errors import InputError
-from limitdyn.particles import WGAN, ParticleModel, ToyGAN, TwoLayerRegression, ring
+from limitdyn.particles import ParticleModel, ToyGAN, TwoLayerRegression
 
-
-def _wgan(**kw):  # type: ignore[no-untyped-def]
-    base = dict(
-        n_generator=40,
-        n_critic_particles=30,
-        data_dim=2,
-        latent_dim=2,
-        target=ring(8),
-        lr=0.5,
-        batch=32,
-        n_critic=2,
-        clip=0.05,
-        n_eval=0,
-        engine="numpy",
-    )
-    base.update(kw)
-    return WGAN(**base)
+from ._helpers import small_wgan as _wgan
 
 
 def _regression(**kw):  # type: ignore[no-untyped-def]

@@ -8,25 +8,9 @@ import numpy as np
 import pytest
 
 from limitdyn.errors import InputError, OptionalDependencyError
-from limitdyn.particles import WGAN, diracs, gaussian_mixture, grid, ring
+from limitdyn.particles import diracs, gaussian_mixture, grid
 
-
-def _wgan(**kw):  # type: ignore[no-untyped-def]
-    base = dict(
-        n_generator=40,
-        n_critic_particles=30,
-        data_dim=2,
-        latent_dim=2,
-        target=ring(8),
-        lr=0.5,
-        batch=32,
-        n_critic=2,
-        clip=0.05,
-        n_eval=0,
-        engine="numpy",
-    )
-    base.update(kw)
-    return WGAN(**base)
+from ._helpers import small_wgan as _wgan
 
 
 def test_projection_keeps_the_critic_in_q(engine: str) -> None:
