@@ -11,11 +11,13 @@ from .errors import OptionalDependencyError
 #: minimum versions, kept in step with ``setup.cfg``; value: (version, extra)
 _MINIMUM = {
     "matplotlib": ("3.7", "plot"),
-    "matplotlib.pyplot": ("3.7", "plot"),
     "numba": ("0.58", "fast"),
     "dask": ("2023.1", "sweep"),
     "distributed": ("2023.1", "sweep"),
-    "pandas": ("1.5", "all"),
+    "pandas": ("1.5", "table"),
+    "xarray": ("2023.1", "table"),
+    "ot": ("0.9", "ot"),
+    "ipywidgets": ("8", "notebook"),
 }
 
 
@@ -52,7 +54,9 @@ def import_optional(name: str) -> ModuleType:
     ...
     limitdyn.errors.OptionalDependencyError: no_such_module is needed for this call; ...
     """
-    minimum, extra = _MINIMUM.get(name, (None, "all"))
+    # a submodule (matplotlib.pyplot) is versioned by its distribution's top-level module
+    top = name.partition(".")[0]
+    minimum, extra = _MINIMUM.get(top, (None, "all"))
     try:
         module = importlib.import_module(name)
     except ImportError as exc:
@@ -60,7 +64,7 @@ def import_optional(name: str) -> ModuleType:
             f"{name} is needed for this call; install it with `pip install limitdyn[{extra}]`"
         ) from exc
     if minimum is not None:
-        found = getattr(module, "__version__", "0")
+        found = getattr(importlib.import_module(top), "__version__", "0")
         if _version_tuple(found) < _version_tuple(minimum):
             raise OptionalDependencyError(
                 f"{name} {found} is too old for limitdyn; need >= {minimum} "

@@ -20,6 +20,7 @@ LAYERS = {
     "limitdyn._validate": 0,
     "limitdyn._progress": 0,
     "limitdyn._engine": 0,
+    "limitdyn._display": 0,
     "limitdyn._scheme": 1,
     "limitdyn._multistep": 1,
     "limitdyn._ode": 1,
