@@ -1,9 +1,12 @@
 """Generate numba-compatible Python source for a scheme's iteration loop and an ODE's field.
 
-The source is produced by SymPy's Python code printer from the scheme's own
-expressions after every user symbol has been renamed to a generated one
-(``v0, v1, ...`` for variables, ``p0, ...`` for parameters, ``h`` for the step),
-so no user-supplied text ever reaches the compiler.
+Every symbol of the scheme is first replaced by a real ``Dummy`` of a generated name
+(``v0, v1, ...`` for variables, ``p0, ...`` for parameters, ``h`` for the step, ``w0_0``
+for the unknowns of implicit stages), and every expression is printed by the whitelist
+printer of :mod:`limitdyn.numeric._printer`, which prints those generated names only and
+refuses any node outside its table (naming it, before any code is written). The finished
+source passes :func:`~limitdyn.numeric._printer.check_source`, a lexical check that it
+holds only fixed and generated names, so no user-supplied text ever reaches the compiler.
 """
 
 from __future__ import annotations
@@ -11,59 +14,71 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
-from sympy.printing.pycode import PythonCodePrinter
 
 from .._ode import ODE
 from .._scheme import ExplicitStage, ImplicitStage, Scheme
 from ..errors import SchemeError
 from ..symbolic._series import map_series
+from ._printer import check_source, print_expr
+
+#: a symbol of the scheme -> its real Dummy stand-in; a stand-in -> its generated name
+Renaming = dict[sp.Basic, sp.Dummy]
+Names = dict[sp.Basic, str]
 
 
-class _Printer(PythonCodePrinter):
-    """Python printer emitting ``math.*`` calls, which numba compiles natively."""
-
-    def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": True, "strict": True})
-
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        return f"({float(expr.p)!r}/{float(expr.q)!r})"
-
-    def _print_Integer(self, expr: sp.Integer) -> str:
-        return f"{float(expr)!r}" if abs(int(expr)) > 2**53 else str(int(expr))
-
-
-def _check_numeric(exprs: Sequence[sp.Expr], where: str) -> None:
-    for e in exprs:
-        bad = e.atoms(AppliedUndef, sp.Derivative, sp.Subs, sp.Integral)
-        if bad:
-            item = sorted(bad, key=str)[0]
-            raise SchemeError(
-                f"{where} contains {item}, which has no numeric value; substitute a "
-                "concrete function before iterating or integrating"
-            )
+def _checked(exprs: Sequence[sp.Expr], names: Names, wheres: Sequence[str]) -> None:
+    """Refuse, naming the entry, any expression that the printer cannot print."""
+    for e, where in zip(exprs, wheres):
+        print_expr(e, names, where=where)
 
 
 def _print_block(
-    exprs: Sequence[sp.Expr], targets: Sequence[str], indent: str, prefix: str
+    exprs: Sequence[sp.Expr], targets: Sequence[str], indent: str, prefix: str, names: Names
 ) -> list[str]:
-    """CSE-reduced assignments ``target_i = expr_i``."""
-    printer = _Printer()
-    temps = sp.numbered_symbols(prefix)
+    """CSE-reduced assignments ``target_i = expr_i`` (checked entries, see :func:`_checked`)."""
+    temps = sp.numbered_symbols(prefix, cls=sp.Dummy)
     replacements, reduced = sp.cse(list(exprs), symbols=temps, optimizations="basic")
-    lines = [f"{indent}{sym} = {printer.doprint(val)}" for sym, val in replacements]
-    lines += [f"{indent}{t} = {printer.doprint(e)}" for t, e in zip(targets, reduced)]
+    local = dict(names)
+    lines = []
+    for k, (sym, val) in enumerate(replacements):
+        text = f"{prefix}{k}"
+        lines.append(f"{indent}{text} = {print_expr(val, local, where='a common subexpression')}")
+        local[sym] = text
+    for t, e in zip(targets, reduced):
+        lines.append(f"{indent}{t} = {print_expr(e, local, where='a reduced expression')}")
     return lines
+
+
+def _stand_in(expr: sp.Expr, rename: Renaming) -> sp.Expr:
+    """``expr`` on the stand-ins, with ``UnevaluatedExpr`` wrappers dropped (they only
+    keep SymPy from simplifying, and would stop differentiation)."""
+    expr = expr.xreplace(rename)
+    if expr.has(sp.UnevaluatedExpr):
+        expr = expr.replace(lambda e: isinstance(e, sp.UnevaluatedExpr), lambda e: e.args[0])
+    return expr
 
 
 def _renaming(
     variables: Sequence[sp.Symbol], parameters: Sequence[sp.Symbol], step: sp.Symbol | None
-) -> dict[sp.Symbol, sp.Symbol]:
-    rename = {v: sp.Symbol(f"v{i}") for i, v in enumerate(variables)}
-    rename.update({q: sp.Symbol(f"p{j}") for j, q in enumerate(parameters)})
+) -> tuple[Renaming, Names]:
+    """Stand-ins for the variables (``v<i>``), parameters (``p<j>``) and step (``h``).
+
+    Each must be a :class:`~sympy.Symbol`: a matrix element, an indexed object or any other
+    named node has no stand-in and is refused here, whatever the model let through.
+    """
+    generated = [(v, f"v{i}") for i, v in enumerate(variables)]
+    generated += [(q, f"p{j}") for j, q in enumerate(parameters)]
     if step is not None:
-        rename[step] = sp.Symbol("h")
-    return rename
+        generated.append((step, "h"))
+    for s, name in generated:
+        if not isinstance(s, sp.Symbol):
+            role = {"v": "variable", "p": "parameter", "h": "step"}[name[0]]
+            raise SchemeError(
+                f"the {role} {s} is a {type(s).__name__}, not a Symbol; generated code "
+                "takes scalar Symbols only"
+            )
+    rename: Renaming = {s: sp.Dummy(name, real=True) for s, name in generated}
+    return rename, {rename[s]: name for s, name in generated}
 
 
 def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
@@ -79,19 +94,19 @@ def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
     iterates (plain-Python engine); numba uses IEEE semantics instead.
     """
     d = scheme.dim
-    rename = _renaming(scheme.variables, scheme.parameters, scheme.step)
+    rename, names = _renaming(scheme.variables, scheme.parameters, scheme.step)
     ind = "        " + ("    " if guard_exceptions else "")
     body: list[str] = []
     for s, stage in enumerate(scheme.stages):
-        targets = [rename[t].name for t in stage.targets]
+        targets = [names[rename[t]] for t in stage.targets]
         if isinstance(stage, ExplicitStage):
-            values = [e.xreplace(rename) for e in stage.values]
-            _check_numeric(values, f"stage {s}")
+            values = [_stand_in(e, rename) for e in stage.values]
+            _checked(values, names, [f"stage {s} (value of {t})" for t in stage.targets])
             news = [f"n{s}_{i}" for i in range(len(targets))]
-            body += _print_block(values, news, ind, f"c{s}_")
+            body += _print_block(values, news, ind, f"c{s}_", names)
             body += [f"{ind}{t} = {n}" for t, n in zip(targets, news)]
         elif isinstance(stage, ImplicitStage):
-            body += _implicit_stage_lines(scheme, s, stage, rename, ind)
+            body += _implicit_stage_lines(scheme, s, stage, (rename, names), ind)
         body.append(f"{ind}# end of stage {s}")
     unpack = [f"    v{i} = float(z0[{i}])" for i in range(d)]
     unpack += [f"    p{j} = float(p[{j}])" for j in range(len(scheme.parameters))]
@@ -114,48 +129,54 @@ def scheme_loop_source(scheme: Scheme, *, guard_exceptions: bool) -> str:
     lines.append("        t[k + 1] = t[k] + h")
     lines += [f"        if not ({finite}):", "            return 2, k + 1, 0.0"]
     lines.append("    return 0, n, 0.0")
-    return "\n".join(lines) + "\n"
+    source = "\n".join(lines) + "\n"
+    check_source(source)
+    return source
 
 
 def _implicit_stage_lines(
     scheme: Scheme,
     s: int,
     stage: ImplicitStage,
-    rename: dict[sp.Symbol, sp.Symbol],
+    renaming: tuple[Renaming, Names],
     ind: str,
 ) -> list[str]:
     """Newton's method on the stage residual, warm-started by the first-order series."""
+    rename, outer = renaming
     m = len(stage.targets)
-    ws = [sp.Symbol(f"w{s}_{i}") for i in range(m)]
+    ws = [sp.Dummy(f"w{s}_{i}", real=True) for i in range(m)]
+    names = {**outer, **{w: f"w{s}_{i}" for i, w in enumerate(ws)}}
     local = {**rename, **dict(zip(stage.unknowns, ws))}
-    residual = [r.xreplace(local) for r in stage.residual]
-    jac = sp.Matrix(stage.residual).jacobian(stage.unknowns).xreplace(local)
-    _check_numeric(residual, f"implicit stage {s}")
+    residual = [_stand_in(r, local) for r in stage.residual]
+    where = f"implicit stage {s}"
+    _checked(residual, names, [f"{where} (residual of {t})" for t in stage.targets])
+    jac = sp.Matrix(residual).jacobian(ws)
+    _checked(list(jac), names, [f"{where} (Jacobian of its residual)"] * m * m)
     # predictor: first-order series of the stage's solution, w = z + h * w1(z)
     single = Scheme(variables=scheme.variables, stages=(stage,), step=scheme.step)
-    series = map_series(single, 1)
+    series = map_series(single, order=1)
     index = {v: i for i, v in enumerate(scheme.variables)}
     predictor = [
-        (series[index[t], 0] + scheme.step * series[index[t], 1]).xreplace(rename)
+        _stand_in(series[index[t], 0] + scheme.step * series[index[t], 1], rename)
         for t in stage.targets
     ]
-    _check_numeric(predictor, f"implicit stage {s} predictor")
-    lines = _print_block(predictor, [w.name for w in ws], ind, f"q{s}_")
+    _checked(predictor, names, [f"{where} (predictor of {t})" for t in stage.targets])
+    lines = _print_block(predictor, [names[w] for w in ws], ind, f"q{s}_", names)
     lines.append(f"{ind}conv = False")
     lines.append(f"{ind}res = 0.0")
     lines.append(f"{ind}for it in range(maxiter):")
     inner = ind + "    "
     rs = [f"r{s}_{i}" for i in range(m)]
-    lines += _print_block(residual, rs, inner, f"e{s}_")
+    lines += _print_block(residual, rs, inner, f"e{s}_", names)
     lines.append(f"{inner}res = max(" + ", ".join(f"abs({r})" for r in rs) + ", 0.0)")
     jac_targets = [f"A[{i}, {j}]" for i in range(m) for j in range(m)]
-    lines += _print_block(list(jac), jac_targets, inner, f"g{s}_")
+    lines += _print_block(list(jac), jac_targets, inner, f"g{s}_", names)
     lines += [f"{inner}b[{i}] = {r}" for i, r in enumerate(rs)]
     lines.append(f"{inner}if not solve_small(A, b, {m}):")
     lines.append(f"{inner}    break")
     lines.append(f"{inner}dw = 0.0")
     lines.append(f"{inner}wn = 0.0")
-    for i, w in enumerate(ws):
+    for i, w in enumerate(names[w] for w in ws):
         lines.append(f"{inner}{w} = {w} - b[{i}]")
         lines.append(f"{inner}dw = max(dw, abs(b[{i}]))")
         lines.append(f"{inner}wn = max(wn, abs({w}))")
@@ -165,27 +186,31 @@ def _implicit_stage_lines(
     lines.append(f"{inner}    conv = True")
     lines.append(f"{inner}    break")
     lines.append(f"{ind}if not conv:")
-    lines += _print_block(residual, rs, ind + "    ", f"f{s}_")
+    lines += _print_block(residual, rs, ind + "    ", f"f{s}_", names)
     lines.append(f"{ind}    res = max(" + ", ".join(f"abs({r})" for r in rs) + ", 0.0)")
     lines.append(f"{ind}    return 1, k, res")
-    targets = [rename[t].name for t in stage.targets]
-    lines += [f"{ind}{t} = {w}" for t, w in zip(targets, ws)]
+    targets = [names[rename[t]] for t in stage.targets]
+    lines += [f"{ind}{t} = {names[w]}" for t, w in zip(targets, ws)]
     return lines
 
 
 def ode_source(ode: ODE, parameters: Sequence[sp.Symbol]) -> str:
     """Source of ``rhs(t, y, p) -> ndarray (d,)`` and ``jac(t, y, p) -> ndarray (d, d)``."""
-    rename = _renaming(ode.variables, parameters, None)
-    rhs = [e.xreplace(rename) for e in ode.rhs]
-    jac = [e.xreplace(rename) for e in ode.jacobian]
-    _check_numeric(rhs, "the ODE")
+    rename, names = _renaming(ode.variables, parameters, None)
+    rhs = [_stand_in(e, rename) for e in ode.rhs]
+    _checked(rhs, names, [f"the ODE (field of {v})" for v in ode.variables])
+    jac = list(sp.Matrix(rhs).jacobian([rename[v] for v in ode.variables]))
+    _checked(jac, names, ["the ODE (its Jacobian)"] * len(jac))
     d = ode.dim
     head = [f"    v{i} = y[{i}]" for i in range(d)]
     head += [f"    p{j} = p[{j}]" for j in range(len(parameters))]
     lines = ["def rhs(t, y, p):", *head, f"    out = np.empty({d})"]
-    lines += _print_block(rhs, [f"out[{i}]" for i in range(d)], "    ", "c")
+    lines += _print_block(rhs, [f"out[{i}]" for i in range(d)], "    ", "c", names)
     lines.append("    return out")
     lines += ["", "def jac(t, y, p):", *head, f"    out = np.empty(({d}, {d}))"]
-    lines += _print_block(jac, [f"out[{i}, {j}]" for i in range(d) for j in range(d)], "    ", "c")
+    jac_targets = [f"out[{i}, {j}]" for i in range(d) for j in range(d)]
+    lines += _print_block(jac, jac_targets, "    ", "c", names)
     lines.append("    return out")
-    return "\n".join(lines) + "\n"
+    source = "\n".join(lines) + "\n"
+    check_source(source)
+    return source

@@ -58,6 +58,7 @@ def one_step(module: ModuleType, z0, p, h: float, d: int, m: int = 1) -> tuple[i
 def exact_map(scheme: ld.Scheme, z0, p, h: float) -> np.ndarray:
     """The scheme's map evaluated by SymPy at 30 digits."""
     values = {**dict(zip(scheme.variables, z0)), **dict(zip(scheme.parameters, p)), scheme.step: h}
+    values = {k: sp.Float(float(val), 30) for k, val in values.items()}
     new = scheme.map()
     return np.array([float(new[v].evalf(30, subs=values)) for v in scheme.variables])
 
@@ -224,5 +225,102 @@ def test_undefined_functions_are_scheme_errors(build) -> None:
 
 def test_ode_with_undefined_function_is_a_scheme_error() -> None:
     ode = ld.ODE((x,), sp.Matrix([sp.Function("E")(x)]))
-    with pytest.raises(ld.SchemeError, match="the ODE contains E\\("):
+    with pytest.raises(ld.SchemeError, match=r"the ODE \(field of x\) contains E\("):
         ode_source(ode, ())
+
+
+#: one expression per supported function (and the powers and constants), in its domain
+SUPPORTED = {
+    "exp": sp.exp(-(x**2)),
+    "log": sp.log(2 + x**2),
+    "sin": sp.sin(x),
+    "cos": sp.cos(y),
+    "tan": sp.tan(x / 2),
+    "asin": sp.asin(x / 2),
+    "acos": sp.acos(y / 2),
+    "atan": sp.atan(x),
+    "atan2": sp.atan2(y, x - 3),
+    "sinh": sp.sinh(x),
+    "cosh": sp.cosh(y),
+    "tanh": sp.tanh(x),
+    "asinh": sp.asinh(y),
+    "acosh": sp.acosh(2 + x**2),
+    "atanh": sp.atanh(x / 2),
+    "erf": sp.erf(x),
+    "erfc": sp.erfc(y),
+    "gamma": sp.gamma(2 + x**2),
+    "cot": sp.cot(1 + x**2 / 4),
+    "sec": sp.sec(x / 2),
+    "csc": sp.csc(1 + y**2 / 4),
+    "coth": sp.coth(1 + x**2),
+    "sech": sp.sech(y),
+    "csch": sp.csch(1 + x**2),
+    "floor": sp.floor(3 * x),
+    "ceiling": sp.ceiling(3 * y),
+    "Abs": sp.Abs(x - y),
+    "Min": sp.Min(x, y, sp.Rational(3, 10)),
+    "Max": sp.Max(x, y, -sp.Rational(3, 10)),
+    "Piecewise": sp.Piecewise((x, (y > 0) & (x < 1)), (x**2, x < sp.S.Half), (1, True)),
+    "Mod": sp.Mod(3 * x, sp.Rational(7, 10)) + sp.Mod(y, -1 - x**2),
+    "KroneckerDelta": sp.KroneckerDelta(sp.floor(2 * x), sp.floor(2 * y)),
+    "sign": sp.sign(x - y),
+    "Heaviside": sp.Heaviside(x - y),
+    "powers": sp.sqrt(1 + x**2) + (1 + x**2) ** sp.Rational(1, 3) + (2 + y) ** -3 + 2**x,
+    "constants": sp.pi * x + sp.E * y + sp.EulerGamma + sp.GoldenRatio * x * y,
+}
+
+
+def test_every_supported_function_has_a_case() -> None:
+    from limitdyn.numeric._printer import supported_functions
+
+    assert set(supported_functions()) <= set(SUPPORTED)
+
+
+@pytest.mark.parametrize("guard", [True, False])
+@pytest.mark.parametrize("name", sorted(SUPPORTED))
+def test_supported_functions_compute_their_values(name: str, guard: bool, tmp_path: Path) -> None:
+    """Each whitelisted function, printed from its fixed text, against SymPy at 30 digits."""
+    scheme = ld.explicit([SUPPORTED[name], -y + a * x], [x, y])
+    module = load(scheme_loop_source(scheme, guard_exceptions=guard), tmp_path)
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        z0 = rng.uniform(-1.5, 1.5, 2)
+        status, new = one_step(module, z0, [0.7], 0.1, 2)
+        assert status == 0
+        np.testing.assert_allclose(new, exact_map(scheme, z0, [0.7], 0.1), rtol=1e-13, atol=1e-14)
+
+
+def test_supported_functions_compile_on_the_engines(engine: str) -> None:
+    """All of them in one field, iterated by ``ld.iterate`` on each engine."""
+    field = sum(SUPPORTED.values(), sp.S.Zero) / 40
+    scheme = ld.explicit([field, -y + a * x], [x, y])
+    z0 = [0.3, -0.6]
+    traj = ld.iterate(scheme, z0, tau=0.1, steps=1, params={a: 0.7}, engine=engine)
+    np.testing.assert_allclose(traj.z[-1], exact_map(scheme, z0, [0.7], 0.1), rtol=1e-13)
+
+
+def test_source_does_not_depend_on_the_hash_seed() -> None:
+    """Generated names are Dummies: the source (hence the cache key) is still the same in
+    every process, whatever the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import sympy as sp, limitdyn as ld\n"
+        "from limitdyn.numeric._codegen import scheme_loop_source\n"
+        "x, y, a = sp.symbols('x y a')\n"
+        "s = ld.implicit([-x**3 + a*sp.sin(y), -y + x*sp.exp(-x*y)], [x, y])\n"
+        "print(scheme_loop_source(s, guard_exceptions=False))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1 and "def run(" in outputs.pop()
