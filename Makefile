@@ -40,6 +40,9 @@ docs: $(VENV)/.stamp-all
 	$(PY) -m pip install --quiet -e ".[docs]"
 	$(BIN)/sphinx-build -q -b html docs docs/_build/html
 
+# the cache root (LIMITDYN_CACHE_DIR, else ~/.cache/limitdyn) is emptied while the venv exists;
+# the find removes numba caches that older versions wrote next to the source
 clean:
+	-test -x $(BIN)/limitdyn && $(BIN)/limitdyn cache clear
 	rm -rf $(VENV) figures build *.egg-info docs/_build docs/generated
-	find limitdyn -name '*.nbi' -o -name '*.nbc' | xargs rm -f
+	find limitdyn \( -name '*.nbi' -o -name '*.nbc' \) -exec rm -f {} +

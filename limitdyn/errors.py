@@ -7,6 +7,7 @@ Every error the library raises on bad input or failed numerics derives from
 from __future__ import annotations
 
 __all__ = [
+    "CacheWarning",
     "DivergenceError",
     "InputError",
     "LimitdynError",
@@ -92,3 +93,7 @@ class DivergenceError(LimitdynError, FloatingPointError):
 
 class OptionalDependencyError(LimitdynError, ImportError):
     """An optional dependency that the call needs is missing or too old."""
+
+
+class CacheWarning(UserWarning):
+    """The on-disk cache root cannot be used; limitdyn caches in a private temporary root."""

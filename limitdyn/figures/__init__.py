@@ -4,13 +4,24 @@ Recipes live in modules named ``_fig_*.py`` in this package and register
 themselves with :func:`register`; ``limitdyn figures`` writes them all.
 """
 
-from ._registry import FigureRecipe, FigureResult, available, make_figure, register, write_figures
+from ._registry import (
+    FigureRecipe,
+    FigureResult,
+    available,
+    check_formats,
+    make_figure,
+    register,
+    supported_formats,
+    write_figures,
+)
 
 __all__ = [
     "FigureRecipe",
     "FigureResult",
     "available",
+    "check_formats",
     "make_figure",
     "register",
+    "supported_formats",
     "write_figures",
 ]

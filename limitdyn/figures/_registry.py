@@ -5,15 +5,24 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-import tempfile
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LimitdynError
+from ..errors import InputError, LimitdynError
 
-__all__ = ["FigureRecipe", "FigureResult", "available", "make_figure", "register", "write_figures"]
+__all__ = [
+    "FigureRecipe",
+    "FigureResult",
+    "available",
+    "check_formats",
+    "make_figure",
+    "register",
+    "supported_formats",
+    "write_figures",
+]
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ def make_figure(name: str) -> FigureResult:
 
     Raises
     ------
-    LimitdynError
+    InputError
         If ``name`` is not registered; the message lists the valid names.
     """
     return _recipe(name).make()
@@ -109,8 +118,51 @@ def _recipe(name: str) -> FigureRecipe:
     """The registered recipe called ``name``; unknown names list the valid ones."""
     _load()
     if name not in _REGISTRY:
-        raise LimitdynError(f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
+        raise InputError(f"unknown figure {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]
+
+
+def supported_formats() -> dict[str, str]:
+    """The file formats figures can be written in (matplotlib's), with their descriptions.
+
+    Examples
+    --------
+    >>> formats = supported_formats()
+    >>> "png" in formats and "pdf" in formats and "xyz" not in formats
+    True
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return dict(sorted(FigureCanvasBase.get_supported_filetypes().items()))
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """``formats`` as a tuple, each checked against :func:`supported_formats`.
+
+    Raises
+    ------
+    InputError
+        If ``formats`` is empty or names a format matplotlib cannot write; the message
+        lists the valid ones.
+
+    Examples
+    --------
+    >>> check_formats(["png"])
+    ('png',)
+    >>> check_formats(["xyz"])
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: unknown figure format 'xyz'; valid formats: ...
+    """
+    if isinstance(formats, str):
+        formats = (formats,)
+    if not formats:
+        raise InputError("formats: give at least one figure format, e.g. 'png'")
+    valid = supported_formats()
+    for fmt in formats:
+        if fmt not in valid:
+            raise InputError(f"unknown figure format {fmt!r}; valid formats: {', '.join(valid)}")
+    return tuple(formats)
 
 
 def write_figures(
@@ -119,30 +171,42 @@ def write_figures(
     only: Sequence[str] | None = None,
     formats: Sequence[str] = ("png", "pdf"),
     progress: bool | None = None,
+    on_written: Callable[[Path], object] | None = None,
 ) -> list[Path]:
     """Build figures and write each in every format, atomically.
 
-    A file appears under its final name only once it is completely written,
-    so an interrupted run leaves no half-written figure behind.
+    Every option is checked before any figure is computed. A file appears under its final
+    name only once it is completely written (an interrupted run leaves no half-written or
+    hidden temporary file behind), with the permissions the umask gives a new file.
 
     Parameters
     ----------
     out : path
-        Output directory, created if missing.
+        Output directory, created if missing; ``"."`` for the current directory.
     only : sequence of str, optional
         Names to write; all registered figures by default.
     formats : sequence of str
-        File formats understood by matplotlib.
+        File formats understood by matplotlib (:func:`supported_formats`).
     progress : bool, optional
         Show a progress bar; by default only on a terminal.
+    on_written : callable, optional
+        Called with each file's path as soon as it is written.
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is empty, a format is unknown or a name in ``only`` is not registered.
     """
     from .._progress import progress_bar
 
+    if not os.fspath(out):
+        raise InputError("out: the output directory is empty; give '.' for the current directory")
+    fmts = check_formats(formats)
     _load()
     names = list(only) if only else sorted(_REGISTRY)
     recipes = [_recipe(name) for name in names]  # every name checked before writing any
@@ -150,17 +214,35 @@ def write_figures(
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for recipe in progress_bar(recipes, desc="figures", enabled=progress):
-        name = recipe.name
         result = recipe.make()
-        for fmt in formats:
-            target = directory / f"{name}.{fmt}"
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=f".{fmt}")
-            os.close(fd)
-            try:
-                result.figure.savefig(tmp, format=fmt, dpi=150)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+        for fmt in fmts:
+            target = directory / f"{recipe.name}.{fmt}"
+            _save_atomically(result.figure, target, fmt)
             written.append(target)
+            if on_written is not None:
+                on_written(target)
     return written
+
+
+def _save_atomically(figure: Any, target: Path, fmt: str) -> None:
+    """Write ``figure`` to a hidden file beside ``target`` and rename it into place; the
+    hidden file is removed however writing ends (error, KeyboardInterrupt, SIGTERM)."""
+    tmp = _new_hidden_file(target)
+    try:
+        figure.savefig(tmp, format=fmt, dpi=150)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _new_hidden_file(target: Path) -> str:
+    """Create an empty hidden file beside ``target``, mode ``0o666`` less the umask (unlike
+    :func:`tempfile.mkstemp`, whose ``0o600`` the renamed figure would keep)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:  # pragma: no cover - a 32-bit random name taken
+            continue
+        return str(tmp)

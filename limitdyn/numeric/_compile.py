@@ -1,16 +1,18 @@
 """Compile schemes and ODEs once to fast callables, cached per object and engine.
 
-Generated source is written to a module file in a cache directory keyed by its
-hash and imported from there, so numba's on-disk cache (``cache=True``) applies:
-a scheme compiled once is loaded in later processes without recompiling. The
-directory is ``$LIMITDYN_CACHE_DIR``, else ``$XDG_CACHE_HOME/limitdyn``
-(``~/.cache/limitdyn``); when it cannot be written, a private temporary directory
-is used for the life of the process.
+Generated source is written to a module file keyed by its hash, in the entry
+``generated-v<N>`` of the limitdyn cache root (:mod:`limitdyn._cachedir`:
+``$LIMITDYN_CACHE_DIR`` or the user cache directory), and imported from there, so numba's
+on-disk cache applies: a scheme compiled once is loaded in later processes without
+recompiling. A module file that is not byte for byte its source is rewritten before it is
+imported; modules are compiled from that checked source (no ``.pyc`` is read or written);
+their numba cache is verified by :func:`limitdyn._cachedir.cached_njit`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -20,20 +22,22 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .. import _cachedir
 from .._engine import Engine
 from .._ode import ODE
 from .._scheme import ImplicitStage, Scheme
 from ._codegen import ode_source, scheme_loop_source
 
 #: bump when the generated code's conventions change, so stale modules are not reused
-_FORMAT = 2
+_FORMAT = 3
 
 _HEADERS = {
     "numpy": (
         "import math\n\nimport numpy as np\n\nfrom limitdyn.numeric._kernels import solve_small\n"
     ),
     "numba": (
-        "import math\n\nimport numba\nimport numpy as np\n\n"
+        "import math\n\nimport numpy as np\n\n"
+        "from limitdyn._cachedir import cached_njit\n"
         "from limitdyn.numeric._kernels_jit import solve_small\n"
     ),
 }
@@ -42,23 +46,41 @@ _HEADERS = {
 _NUMPY = Engine("numpy")
 
 
-@lru_cache(maxsize=1)
 def cache_dir() -> Path:
-    """The directory holding generated modules (created on first use)."""
-    configured = os.environ.get("LIMITDYN_CACHE_DIR")
-    if configured:
-        root = Path(configured)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = Path(base) / "limitdyn"
-    target = root / f"generated-v{_FORMAT}"
+    """The directory holding generated modules, under the cache root (created if missing)."""
+    return _cachedir.subdir(f"generated-v{_FORMAT}")
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a generated module from the source it was checked against: the file is not
+    read again, and no bytecode file is read or written (no ``.pyc`` to go stale or bad)."""
+
+    def __init__(self, fullname: str, path: str, data: bytes):
+        super().__init__(fullname, path)
+        self._data = data
+
+    def get_data(self, path: str) -> bytes:
+        return self._data if path == self.path else super().get_data(path)
+
+    def path_stats(self, path: str) -> dict[str, Any]:
+        raise OSError(f"{path}: generated modules are not byte-compiled to disk")
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Make ``path`` hold exactly ``data``; a partial or damaged file is replaced atomically."""
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=target, delete=True)
-        probe.close()
-        return target
+        if path.read_bytes() == data:
+            return
     except OSError:
-        return Path(tempfile.mkdtemp(prefix="limitdyn-generated-"))
+        pass
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _import_generated(source: str) -> ModuleType:
@@ -67,23 +89,20 @@ def _import_generated(source: str) -> ModuleType:
     name = f"limitdyn_generated_{hashlib.sha256(data).hexdigest()[:24]}"
     if name in sys.modules:
         return sys.modules[name]
-    path = cache_dir() / f"{name}.py"
-    # a file that is not byte for byte this source (partial, corrupted) is replaced
-    if not path.exists() or path.read_bytes() != data:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
+    try:
+        path = cache_dir() / f"{name}.py"
+        _write_if_changed(path, data)
+    except OSError as exc:  # the root went read-only or away: one private root instead
+        _cachedir.report_unusable(exc)
+        path = cache_dir() / f"{name}.py"
+        _write_if_changed(path, data)
+    loader = _SourceOnlyLoader(name, str(path), data)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except BaseException:
         del sys.modules[name]
         raise
@@ -125,7 +144,7 @@ class CompiledScheme:
         body = scheme_loop_source(scheme, guard_exceptions=not engine.jit)
         footer = ""
         if engine.jit:
-            footer = '\n\nrun = numba.njit(run, error_model="numpy", cache=True)\n'
+            footer = '\n\nrun = cached_njit(run, error_model="numpy")\n'
         self.source = _module_text(engine, body + footer)
         sizes = [len(s.targets) for s in scheme.stages if isinstance(s, ImplicitStage)]
         self.newton_size = max(sizes, default=1)
