@@ -26,16 +26,17 @@ from typing import Any
 
 import sympy as sp
 
-from ._scheme import (
-    ExplicitStage,
-    Scheme,
+from ._model_checks import (
     as_expr,
     as_field,
+    as_items,
+    as_name,
     as_symbols,
+    check_distinct_names,
     check_step,
     step0_drift,
-    tau,
 )
+from ._scheme import ExplicitStage, Scheme, tau
 from .errors import SchemeError
 
 __all__ = [
@@ -100,6 +101,7 @@ class TwoStepScheme:
 
     def __post_init__(self) -> None:
         step = check_step(self.step)
+        as_name(self.name, where="two-step scheme name")
         cur = as_symbols(self.current, where="two-step scheme current variables")
         prev = as_symbols(self.previous, where="two-step scheme previous variables")
         if len(cur) != len(prev):
@@ -110,10 +112,14 @@ class TwoStepScheme:
             raise SchemeError("previous: a previous-state symbol is also a current variable")
         if step in cur or step in prev:
             raise SchemeError(f"the step symbol {step} is listed among the variables")
-        rec = as_field(self.recurrence, len(cur), where="two-step recurrence")
+        rec = as_field(self.recurrence, cur, where="two-step recurrence")
         object.__setattr__(self, "current", cur)
         object.__setattr__(self, "previous", prev)
         object.__setattr__(self, "recurrence", rec)
+        free = set().union(*(r.free_symbols for r in rec)) - {step, *cur, *prev}
+        check_distinct_names(
+            (*cur, *prev, step, *sorted(free, key=str)), step=step, where="two-step scheme symbols"
+        )
         at_rest = dict(zip(prev, cur))
         for v, r in zip(cur, rec):
             drift = step0_drift(v, r.xreplace(at_rest), step)
@@ -164,6 +170,12 @@ class TwoStepScheme:
             f"parameters={self.parameters})"
         )
 
+    def _repr_latex_(self) -> str:
+        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+        from ._latex import two_step_latex
+
+        return f"${two_step_latex(self)}$"
+
 
 #: Anything that :func:`~limitdyn.iterate` and the symbolic analyses accept.
 AnyScheme = Scheme | TwoStepScheme
@@ -206,8 +218,9 @@ def _previous_symbols(
         prev = as_symbols(previous, where="previous")
         if len(prev) != len(current):
             raise SchemeError(f"previous: {len(prev)} symbols for {len(current)} variables")
+    names = {s.name for s in taken}
     for p in prev:
-        if p in taken:
+        if p in taken or p.name in names:
             raise SchemeError(
                 f"the previous-state symbol {p} already occurs in the scheme; "
                 "name the previous state with previous=[...]"
@@ -251,12 +264,11 @@ def two_step(
     (x, x_p)
     """
     step = check_step(step)
-    if not isinstance(recurrence, Mapping):
-        raise SchemeError("two_step: expected a mapping {symbol: expression}")
-    cur = as_symbols(list(recurrence), where="two_step keys")
+    items = as_items(recurrence, where="two_step recurrence")
+    cur = as_symbols([k for k, _ in items], where="two_step keys")
     prev = as_symbols(previous, where="previous")
-    rec = tuple(as_expr(recurrence[v], where=f"recurrence of {v}") for v in cur)
-    return TwoStepScheme(cur, prev, rec, step=step, name=name)
+    rec = tuple(as_expr(e, where=f"recurrence of {k}") for k, e in items)
+    return TwoStepScheme(cur, prev, rec, step=step, name=as_name(name, where="name"))
 
 
 def _field_and_vars(
@@ -266,7 +278,7 @@ def _field_and_vars(
     vs = as_symbols(variables, where="variables")
     if step in vs:
         raise SchemeError(f"the step symbol {step} is listed among the variables")
-    return vs, as_field(field, len(vs), where="field")
+    return vs, as_field(field, vs, where="field")
 
 
 def extragradient(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
@@ -339,7 +351,7 @@ def optimistic(
     (-2*tau*y + tau*y_prev + x, 2*tau*x - tau*x_prev + y)
     """
     vs, f = _field_and_vars(field, variables, step)
-    taken = set().union(*(e.free_symbols for e in f)) | set(vs)
+    taken = set().union(*(e.free_symbols for e in f)) | set(vs) | {step}
     prev = _previous_symbols(vs, previous, taken)
     back = dict(zip(vs, prev))
     rec = tuple(v + 2 * step * fi - step * fi.xreplace(back) for v, fi in zip(vs, f))
@@ -398,7 +410,7 @@ def heavy_ball(
         raise SchemeError(f"momentum {beta} must lie in [0, 1)")
     if beta.free_symbols & set(vs) or step in beta.free_symbols:
         raise SchemeError("momentum must not depend on the variables or the step")
-    taken = f.free_symbols | beta.free_symbols | set(vs)
+    taken = f.free_symbols | beta.free_symbols | set(vs) | {step}
     prev = _previous_symbols(vs, previous, taken)
     rec = tuple(v - step * sp.diff(f, v) + beta * (v - p) for v, p in zip(vs, prev))
     return TwoStepScheme(vs, prev, rec, step=step, name="heavy ball")

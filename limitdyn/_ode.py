@@ -8,7 +8,15 @@ from typing import Any
 
 import sympy as sp
 
-from ._scheme import as_field, as_symbols
+from ._model_checks import (
+    as_expr,
+    as_field,
+    as_items,
+    as_name,
+    as_symbols,
+    check_distinct_names,
+)
+from .errors import SchemeError
 
 __all__ = ["ODE"]
 
@@ -22,9 +30,16 @@ class ODE:
     variables : tuple of Symbol
         The state, in the order of numeric arrays.
     rhs : Matrix
-        Column matrix ``f``, one entry per variable.
+        Column matrix ``f``, one entry per variable (or a sequence, or a mapping
+        ``{variable: f_i}`` whose keys are exactly the variables).
     name : str
         A short description.
+
+    Raises
+    ------
+    SchemeError
+        If the variables or the right-hand side are ill-formed, or two different symbols
+        share a name.
 
     Examples
     --------
@@ -46,9 +61,11 @@ class ODE:
 
     def __post_init__(self) -> None:
         variables = as_symbols(self.variables, where="ODE variables")
-        entries = as_field(self.rhs, len(variables), where="ODE right-hand side")
+        entries = as_field(self.rhs, variables, where="ODE right-hand side")
+        as_name(self.name, where="ODE name")
         object.__setattr__(self, "variables", variables)
         object.__setattr__(self, "rhs", sp.ImmutableMatrix(entries))
+        check_distinct_names((*variables, *self.parameters), where="ODE symbols")
 
     def __hash__(self) -> int:
         return hash((self.variables, self.rhs))
@@ -57,7 +74,7 @@ class ODE:
     def parameters(self) -> tuple[sp.Symbol, ...]:
         """Free symbols of the right-hand side other than the variables, sorted by name."""
         free = {s for s in self.rhs.free_symbols if isinstance(s, sp.Symbol)} - set(self.variables)
-        return tuple(sorted(free, key=lambda s: s.name))
+        return tuple(sorted(free, key=lambda s: (s.name, str(s.assumptions0))))
 
     @cached_property
     def jacobian(self) -> sp.ImmutableMatrix:
@@ -70,8 +87,43 @@ class ODE:
         return len(self.variables)
 
     def subs(self, values: Any) -> ODE:
-        """The same ODE with some parameters replaced (``values`` as for ``Expr.subs``)."""
-        return ODE(self.variables, sp.ImmutableMatrix(self.rhs.subs(values)), name=self.name)
+        """The same ODE with some parameters replaced.
+
+        Parameters
+        ----------
+        values : mapping Symbol -> number or Expr
+            New values of parameters of the ODE (SymPy objects or numbers; strings are
+            refused, never parsed).
+
+        Raises
+        ------
+        SchemeError
+            If a key is not a parameter of the ODE (a variable, an unknown symbol, not a
+            Symbol) or a value is not a number or SymPy expression.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, w = sp.symbols("x omega")
+        >>> ld.ODE([x], [-w * x]).subs({w: 2})
+        ODE(x' = -2*x)
+        """
+        new: dict[sp.Symbol, sp.Expr] = {}
+        for k, v in as_items(values, where="ODE.subs values"):
+            if not isinstance(k, sp.Symbol):
+                raise SchemeError(
+                    f"ODE.subs: the key {k!r} is a {type(k).__name__}, not a SymPy Symbol "
+                    "(strings are never parsed)"
+                )
+            if k not in self.parameters:
+                raise SchemeError(
+                    f"ODE.subs: {k!r} is not a parameter of the ODE; "
+                    f"its parameters are {self.parameters}"
+                )
+            new[k] = as_expr(v, where=f"ODE.subs value of {k}")
+        rhs = sp.ImmutableMatrix(self.rhs.xreplace(new))
+        return ODE(self.variables, rhs, name=self.name)
 
     def equations(self) -> list[sp.Eq]:
         """The ODE as a list of ``Eq(Derivative(z_i, t), f_i)`` in a time symbol ``t``."""
@@ -83,9 +135,9 @@ class ODE:
         ]
 
     def latex(self) -> str:
-        """LaTeX of the system, one ``\\dot z_i = f_i`` per line."""
+        """LaTeX of the system, one ``\\dot z_i = f_i`` per line, aligned at the ``=``."""
         lines = [
-            rf"\dot{{{sp.latex(v)}}} = {sp.latex(f)}" for v, f in zip(self.variables, self.rhs)
+            rf"\dot{{{sp.latex(v)}}} &= {sp.latex(f)}" for v, f in zip(self.variables, self.rhs)
         ]
         return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 

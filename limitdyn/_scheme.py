@@ -9,13 +9,29 @@ and placeholders for the new ones, solved for the placeholders).
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
 import sympy as sp
 
+from ._model_checks import (
+    as_entries,
+    as_expr,
+    as_field,
+    as_flag,
+    as_items,
+    as_name,
+    as_rates,
+    as_repeats,
+    as_symbols,
+    check_distinct_names,
+    check_step,
+)
+from ._model_checks import (
+    step0_drift as step0_drift,  # re-exported: the symbolic layer's consistency check
+)
 from .errors import SchemeError
 
 __all__ = [
@@ -34,65 +50,6 @@ __all__ = [
 
 #: The default step symbol (learning rate).
 tau = sp.Symbol("tau", positive=True)
-
-
-def as_expr(value: Any, *, where: str) -> sp.Expr:
-    """Convert a number or SymPy expression to ``sp.Expr``; strings are refused.
-
-    Raw strings are never parsed (no ``sympify`` of user text): schemes are built from
-    SymPy objects only.
-    """
-    if isinstance(value, str):
-        raise SchemeError(f"{where}: got the string {value!r}; build a SymPy expression instead")
-    if isinstance(value, sp.Basic):
-        expr = value
-    elif isinstance(value, (bool,)):
-        raise SchemeError(f"{where}: got a bool, expected a SymPy expression")
-    elif isinstance(value, (int, float)):
-        expr = sp.sympify(value, strict=True)
-    else:
-        raise SchemeError(f"{where}: {type(value).__name__} is not a SymPy expression ({value!r})")
-    if not isinstance(expr, sp.Expr):
-        raise SchemeError(f"{where}: {type(expr).__name__} is not a scalar SymPy expression")
-    return expr
-
-
-def as_symbols(variables: Any, *, where: str) -> tuple[sp.Symbol, ...]:
-    """Normalise one symbol or a sequence of symbols to a tuple, refusing duplicates."""
-    if isinstance(variables, sp.Symbol):
-        out: tuple[Any, ...] = (variables,)
-    elif isinstance(variables, (sp.MatrixBase, Sequence)) and not isinstance(variables, str):
-        out = tuple(variables)
-    else:
-        raise SchemeError(f"{where}: expected a Symbol or a sequence of Symbols, got {variables!r}")
-    if not out:
-        raise SchemeError(f"{where}: no variables given")
-    for v in out:
-        if not isinstance(v, sp.Symbol):
-            raise SchemeError(f"{where}: {v!r} is not a SymPy Symbol")
-    seen: set[sp.Symbol] = set()
-    for v in out:
-        if v in seen:
-            raise SchemeError(f"{where}: variable {v} is listed twice")
-        seen.add(v)
-    return out
-
-
-def as_field(field: Any, n: int, *, where: str) -> tuple[sp.Expr, ...]:
-    """Normalise a vector field (sequence, Matrix or single expression) to a tuple of length n."""
-    if isinstance(field, sp.MatrixBase):
-        entries = list(field)
-    elif isinstance(field, (sp.Basic, int, float, str)):
-        entries = [field]
-    elif isinstance(field, Iterable):
-        entries = list(field)
-    else:
-        raise SchemeError(f"{where}: expected a sequence of expressions, got {field!r}")
-    if len(entries) != n:
-        raise SchemeError(
-            f"{where}: the field has {len(entries)} entries but there are {n} variables"
-        )
-    return tuple(as_expr(e, where=f"{where}, entry {i}") for i, e in enumerate(entries))
 
 
 class Stage(abc.ABC):
@@ -132,12 +89,13 @@ class ExplicitStage(Stage):
     label: str = ""
 
     def __post_init__(self) -> None:
-        _check_targets(self.targets, self.label)
-        if len(self.values) != len(self.targets):
-            raise SchemeError(
-                f"stage {self.label or '?'}: {len(self.values)} values for "
-                f"{len(self.targets)} targets"
-            )
+        where = _stage_where(self.label)
+        targets = as_symbols(self.targets, where=f"{where} targets")
+        values = _stage_exprs(self.values, where=f"{where} values")
+        if len(values) != len(targets):
+            raise SchemeError(f"{where}: {len(values)} values for {len(targets)} targets")
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "values", values)
 
     def expressions(self) -> tuple[sp.Expr, ...]:
         return self.values
@@ -166,12 +124,20 @@ class ImplicitStage(Stage):
     label: str = ""
 
     def __post_init__(self) -> None:
-        _check_targets(self.targets, self.label)
-        if not (len(self.unknowns) == len(self.targets) == len(self.residual)):
+        where = _stage_where(self.label)
+        targets = as_symbols(self.targets, where=f"{where} targets")
+        unknowns = as_symbols(self.unknowns, where=f"{where} unknowns")
+        residual = _stage_exprs(self.residual, where=f"{where} residual")
+        if not (len(unknowns) == len(targets) == len(residual)):
             raise SchemeError(
-                f"stage {self.label or '?'}: {len(self.targets)} targets, "
-                f"{len(self.unknowns)} unknowns and {len(self.residual)} residuals differ in length"
+                f"{where}: {len(targets)} targets, {len(unknowns)} unknowns and "
+                f"{len(residual)} residuals differ in length"
             )
+        if set(unknowns) & set(targets):
+            raise SchemeError(f"{where}: an unknown is also a target; use new symbols")
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "unknowns", unknowns)
+        object.__setattr__(self, "residual", residual)
 
     def expressions(self) -> tuple[sp.Expr, ...]:
         return self.residual
@@ -181,9 +147,13 @@ class ImplicitStage(Stage):
         return self.unknowns
 
 
-def _check_targets(targets: tuple[sp.Symbol, ...], label: str) -> None:
-    if len(set(targets)) != len(targets):
-        raise SchemeError(f"stage {label or '?'}: a variable is listed twice among its targets")
+def _stage_where(label: Any) -> str:
+    return f"stage {as_name(label, where='stage label') or '?'}"
+
+
+def _stage_exprs(values: Any, *, where: str) -> tuple[sp.Expr, ...]:
+    entries = as_entries(values, where=where)
+    return tuple(as_expr(e, where=f"{where}, entry {j}") for j, e in enumerate(entries))
 
 
 @dataclass(frozen=True)
@@ -222,25 +192,27 @@ class Scheme:
     def __post_init__(self) -> None:
         variables = as_symbols(self.variables, where="Scheme variables")
         object.__setattr__(self, "variables", variables)
-        object.__setattr__(self, "stages", tuple(self.stages))
-        check_step(self.step)
-        if self.step in variables:
-            raise SchemeError(f"the step symbol {self.step} is also listed among the variables")
-        if not self.stages:
+        stages = tuple(as_entries(self.stages, where="Scheme stages", what="stages"))
+        object.__setattr__(self, "stages", stages)
+        step = check_step(self.step)
+        as_name(self.name, where="Scheme name")
+        if step in variables:
+            raise SchemeError(f"the step symbol {step} is also listed among the variables")
+        if not stages:
             raise SchemeError("a scheme needs at least one stage")
         known = set(variables)
-        for i, stage in enumerate(self.stages):
+        for i, stage in enumerate(stages):
             if not isinstance(stage, Stage):
                 raise SchemeError(f"stage {i} is {type(stage).__name__}, not a Stage")
             for t in stage.targets:
                 if t not in known:
                     raise SchemeError(f"stage {i} updates {t}, which is not a scheme variable")
             for ph in stage.placeholders:
-                if ph in known or ph == self.step:
+                if ph in known or ph == step:
                     raise SchemeError(f"stage {i}: placeholder {ph} clashes with a variable")
-            for j, e in enumerate(stage.expressions()):
-                if not isinstance(e, sp.Expr):
-                    raise SchemeError(f"stage {i}, entry {j}: {e!r} is not a SymPy expression")
+        check_distinct_names(
+            (*variables, step, *self.parameters), step=step, where="scheme symbols"
+        )
 
     # -- derived facts --------------------------------------------------------------------
     @cached_property
@@ -249,7 +221,7 @@ class Scheme:
         free: set[sp.Symbol] = set()
         for stage in self.stages:
             for e in stage.expressions():
-                free |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+                free |= e.free_symbols  # only Symbols (as_expr)
             free -= set(stage.placeholders)
         free -= set(self.variables)
         free.discard(self.step)
@@ -293,35 +265,14 @@ class Scheme:
             f"step={self.step}, parameters={self.parameters})"
         )
 
+    def _repr_latex_(self) -> str:
+        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+        from ._latex import scheme_latex
+
+        return f"${scheme_latex(self)}$"
+
 
 # -- constructors -------------------------------------------------------------------------
-
-
-def step0_drift(variable: sp.Symbol, value: sp.Expr, step: sp.Symbol) -> sp.Expr | None:
-    """``value - variable`` at step 0 when it is not zero (simplifying if needed), else None.
-
-    The consistency check of every scheme kind: a scheme with a small-step limit moves
-    nothing at step 0.
-
-    Examples
-    --------
-    >>> x = sp.Symbol("x")
-    >>> step0_drift(x, x + tau * x, tau) is None
-    True
-    >>> step0_drift(x, 2 * x + tau, tau)
-    x
-    """
-    drift = value.xreplace({step: sp.S.Zero}) - variable
-    if drift == 0 or sp.simplify(drift) == 0:
-        return None
-    return drift
-
-
-def check_step(step: Any) -> sp.Symbol:
-    """``step`` if it is a SymPy Symbol, else a :class:`SchemeError`."""
-    if not isinstance(step, sp.Symbol):
-        raise SchemeError(f"the step {step!r} is not a SymPy Symbol")
-    return step
 
 
 def _block_stage(
@@ -350,12 +301,21 @@ def explicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
 
     Parameters
     ----------
-    field : sequence of Expr or Matrix
-        ``F``, one entry per variable.
+    field : sequence of Expr, Matrix, or mapping Symbol -> Expr
+        ``F``, one entry per variable, in their order; or ``{variable: F_i}`` with keys
+        exactly the variables. Sets are refused (their order depends on the hash seed).
+        ``F`` may depend on the step (a field ``F(z, tau)``).
     variables : Symbol or sequence of Symbol
         The state.
     step : Symbol, optional
         The step symbol.
+
+    Raises
+    ------
+    SchemeError
+        Naming the argument: an unordered or wrongly sized field, a mapping whose keys
+        are not the variables, an entry that is not a finite scalar SymPy expression,
+        a symbol named like the step that is not the step, two symbols sharing a name.
 
     Examples
     --------
@@ -364,6 +324,8 @@ def explicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
     >>> x, y = sp.symbols("x y")
     >>> ld.explicit([y, -x], [x, y]).map()
     {x: tau*y + x, y: -tau*x + y}
+    >>> ld.explicit({x: -x}, [x]).map()
+    {x: -tau*x + x}
     """
     return _one_block(field, variables, step=step, implicit=False, name="explicit Euler")
 
@@ -386,7 +348,7 @@ def implicit(field: Any, variables: Any, *, step: sp.Symbol = tau) -> Scheme:
 def _one_block(field: Any, variables: Any, *, step: sp.Symbol, implicit: bool, name: str) -> Scheme:
     step = check_step(step)
     vs = as_symbols(variables, where="variables")
-    f = as_field(field, len(vs), where="field")
+    f = as_field(field, vs, where="field")
     stage = _block_stage(vs, f, step, implicit=implicit, label="all")
     return Scheme(variables=vs, stages=(stage,), step=step, name=name)
 
@@ -394,17 +356,16 @@ def _one_block(field: Any, variables: Any, *, step: sp.Symbol, implicit: bool, n
 def _parse_blocks(
     blocks: Any, step: sp.Symbol
 ) -> list[tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]]]:
-    if isinstance(blocks, (str, sp.Basic)) or not isinstance(blocks, Iterable):
-        raise SchemeError("blocks: expected a sequence of (variables, field) pairs")
     parsed = []
     owner: dict[sp.Symbol, int] = {}
-    for b, block in enumerate(blocks):
-        try:
-            variables, field = block
-        except (TypeError, ValueError):
+    pairs = as_entries(blocks, where="blocks", what="(variables, field) pairs")
+    for b, block in enumerate(pairs):
+        pair = as_entries(block, where=f"block {b}", what="(variables, field) pair")
+        if len(pair) != 2:
             raise SchemeError(
-                f"block {b}: expected a (variables, field) pair, got {block!r}"
-            ) from None
+                f"block {b}: expected a (variables, field) pair, got {len(pair)} items"
+            )
+        variables, field = pair
         vs = as_symbols(variables, where=f"block {b} variables")
         for v in vs:
             if v == step:
@@ -414,53 +375,17 @@ def _parse_blocks(
             if v in owner:
                 raise SchemeError(f"variable {v} appears in block {owner[v]} and in block {b}")
             owner[v] = b
-        parsed.append((vs, as_field(field, len(vs), where=f"block {b} field")))
+        parsed.append((vs, as_field(field, vs, where=f"block {b} field")))
     if not parsed:
         raise SchemeError("blocks: no blocks given")
     return parsed
 
 
-def as_rates(rates: Any, n: int, *, what: str = "block") -> tuple[sp.Expr, ...]:
-    """One positive rate per block (or player), as SymPy expressions; 1 each for None.
-
-    The one rule for rates everywhere (scheme constructors, players of a game): a
-    sequence of ``n`` numbers or SymPy expressions, none a string, none known to be
-    zero or negative.
-
-    Examples
-    --------
-    >>> as_rates([1, sp.Rational(1, 2)], 2)
-    (1, 1/2)
-    >>> as_rates([1, -1], 2, what="player")
-    Traceback (most recent call last):
-    ...
-    limitdyn.errors.SchemeError: rate of player 1 is -1; rates must be positive
-    """
-    if rates is None:
-        return (sp.Integer(1),) * n
-    if isinstance(rates, (str, sp.Basic)) or not isinstance(rates, Iterable):
-        raise SchemeError(f"rates: expected a list with one rate per {what}")
-    out = tuple(as_expr(r, where=f"rate of {what} {b}") for b, r in enumerate(rates))
-    if len(out) != n:
-        raise SchemeError(f"rates: {len(out)} rates given for {n} {what}s")
-    for b, r in enumerate(out):
-        if r.is_positive is False or r.is_zero or (r.is_number and not r.is_positive):
-            raise SchemeError(f"rate of {what} {b} is {r}; rates must be positive")
-    return out
-
-
-def _parse_repeats(repeats: Any, n: int) -> tuple[int, ...]:
-    if repeats is None:
-        return (1,) * n
-    if isinstance(repeats, (str, sp.Basic)) or not isinstance(repeats, Iterable):
-        raise SchemeError("repeats: expected a list with one repeat count per block")
-    out = tuple(repeats)
-    if len(out) != n:
-        raise SchemeError(f"repeats: {len(out)} counts given for {n} blocks")
-    for b, r in enumerate(out):
-        if isinstance(r, bool) or not isinstance(r, (int, sp.Integer)) or int(r) < 1:
-            raise SchemeError(f"repeat count of block {b} is {r!r}; it must be a positive integer")
-    return tuple(int(r) for r in out)
+def _block_rates(
+    rates: Any, parsed: list[tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]]], step: sp.Symbol
+) -> tuple[sp.Expr, ...]:
+    state = [v for vs, _ in parsed for v in vs]
+    return as_rates(rates, len(parsed), step=step, variables=state)
 
 
 def alternating(
@@ -476,16 +401,26 @@ def alternating(
     Parameters
     ----------
     blocks : sequence of (variables, field)
-        Each block's variables and its field ``F_b`` (a function of all variables).
+        Each block's variables and its field ``F_b`` (a function of all variables), as
+        for :func:`explicit` (a sequence, or a mapping keyed by the block's variables).
     rates : sequence, optional
-        One positive rate per block: block ``b`` steps with ``rates[b] * tau``.
+        One positive rate per block: block ``b`` steps with ``rates[b] * tau``; a
+        number or a parameter expression, free of the step and of the variables.
     repeats : sequence of int, optional
-        One count per block: block ``b`` takes ``repeats[b]`` consecutive steps per
-        step of the scheme (``n_critic`` in WGAN training).
+        One count per block, at most 1000: block ``b`` takes ``repeats[b]`` consecutive
+        steps per step of the scheme (``n_critic`` in WGAN training).
     implicit : bool
         Proximal (implicit) block steps ``v+ = v + h F_b(v+, others)`` instead of explicit ones.
     step : Symbol, optional
         The step symbol.
+
+    Raises
+    ------
+    SchemeError
+        Naming the block or argument: a block that is not a ``(variables, field)`` pair,
+        a variable in two blocks, a field of the wrong length, a rate that is not a
+        positive constant (zero, negative, non-finite, or containing the step or a
+        variable), a repeat count outside ``1..1000``, a flag that is not a bool.
 
     Examples
     --------
@@ -502,9 +437,10 @@ def alternating(
     -tau*(tau*(x - x_r) + y) + x
     """
     step = check_step(step)
+    implicit = as_flag(implicit, where="implicit")
     parsed = _parse_blocks(blocks, step)
-    rate = as_rates(rates, len(parsed))
-    rep = _parse_repeats(repeats, len(parsed))
+    rate = _block_rates(rates, parsed, step)
+    rep = as_repeats(repeats, len(parsed))
     stages: list[Stage] = []
     for b, ((vs, f), r, n) in enumerate(zip(parsed, rate, rep)):
         stage = _block_stage(vs, f, r * step, implicit=implicit, label=f"block {b}")
@@ -534,8 +470,9 @@ def simultaneous(
     {x: -tau*y + x, y: 2*tau*x + y}
     """
     step = check_step(step)
+    implicit = as_flag(implicit, where="implicit")
     parsed = _parse_blocks(blocks, step)
-    rate = as_rates(rates, len(parsed))
+    rate = _block_rates(rates, parsed, step)
     variables = tuple(v for vs, _ in parsed for v in vs)
     kind = "implicit" if implicit else "explicit"
     name = f"simultaneous {kind}"
@@ -577,16 +514,14 @@ def from_map(mapping: Mapping[Any, Any], *, variables: Any = None, step: sp.Symb
     (x,)
     """
     step = check_step(step)
-    if not isinstance(mapping, Mapping):
-        raise SchemeError(f"from_map: expected a mapping {{symbol: expression}}, got {mapping!r}")
-    keys = as_symbols(list(mapping), where="from_map keys")
+    items = as_items(mapping, where="from_map")
+    keys = as_symbols([k for k, _ in items], where="from_map keys")
     vs = keys if variables is None else as_symbols(variables, where="from_map variables")
     for k in keys:
         if k not in vs:
             raise SchemeError(f"from_map: {k} is mapped but not listed in variables")
-    values = tuple(
-        as_expr(mapping[v], where=f"from_map value of {v}") if v in mapping else v for v in vs
-    )
+    given = {k: as_expr(e, where=f"from_map value of {k}") for k, e in items}
+    values = tuple(given.get(v, v) for v in vs)
     stage = ExplicitStage(targets=vs, values=values, label="map")
     return Scheme(variables=vs, stages=(stage,), step=step, name="map")
 
@@ -640,17 +575,28 @@ def game(
     >>> s.map()
     {x: -tau*y + x, y: tau*(-tau*y + x) + y}
     """
-    if order not in _GAME_ORDERS:
-        raise SchemeError(f"unknown order {order!r}; valid orders: {', '.join(_GAME_ORDERS)}")
+    if not isinstance(order, str) or order not in _GAME_ORDERS:
+        raise SchemeError(
+            f"unknown order {as_name(order, where='order')!r}; "
+            f"valid orders: {', '.join(_GAME_ORDERS)}"
+        )
+    implicit = as_flag(implicit, where="implicit")
+    step = check_step(step)
     cx = as_expr(cost_x, where="cost_x")
     cy = as_expr(cost_y, where="cost_y")
     xs = as_symbols(x, where="x")
     ys = as_symbols(y, where="y")
+    shared = [v for v in xs if v in ys]
+    if shared:
+        raise SchemeError(f"x and y share the variable {shared[0]}; each player has its own")
     fx = tuple(-sp.diff(cx, v) for v in xs)
     fy = tuple(-sp.diff(cy, v) for v in ys)
     blocks = [(xs, fx), (ys, fy)]
-    rate = None if rates is None else list(as_rates(rates, 2))
-    rep = None if repeats is None else list(_parse_repeats(repeats, 2))
+    what = "player"
+    rate = (
+        None if rates is None else list(as_rates(rates, 2, what=what, step=step, variables=xs + ys))
+    )
+    rep = None if repeats is None else list(as_repeats(repeats, 2))
     if order == "simultaneous":
         if rep is not None and rep != [1, 1]:
             raise SchemeError("repeats need an alternating order ('x-first' or 'y-first')")

@@ -44,7 +44,7 @@ def positive_float(value: Any, name: str, *, allow_inf: bool = False) -> float:
         raise InputError(f"{name} must be a positive number, got {value!r}")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # OverflowError: an int past 1e308
         raise InputError(f"{name} must be a positive number, got {value!r}") from None
     if math.isnan(x) or not x > 0 or (math.isinf(x) and not allow_inf):
         what = "positive number" if allow_inf else "positive finite number"

@@ -103,7 +103,7 @@ def test_singular_two_step_recurrence_is_refused() -> None:
     xp = sp.Symbol("x_p")
     s = ld.two_step({x: 2 * x - xp + tau * x**2}, previous=[xp])
     with pytest.raises(ld.SchemeError, match="singular"):
-        ld.modified_equation(s, 1)
+        ld.modified_equation(s, order=1)
 
 
 def test_leapfrog_modified_equation() -> None:
@@ -112,7 +112,91 @@ def test_leapfrog_modified_equation() -> None:
     xp = sp.Symbol("x_p")
     F = x**2 - x
     s = ld.two_step({x: xp + 2 * tau * F.subs(x, x)}, previous=[xp])
-    me = ld.modified_equation(s, 2).restrict([x])
+    me = ld.modified_equation(s, order=2).restrict([x])
     assert sp.expand(me.terms[0][0] - F) == 0
     assert me.terms[1][0] == 0
     assert me.terms[2][0] != 0
+
+
+# -- issue 9: the step-0 check without simplify; symbols and names ---------------------
+
+K = 40  # the issue's size: 40 trigonometric terms
+
+
+def test_step0_check_accepts_a_trig_identity_exactly_and_fast() -> None:
+    """R(x, x, 0) - x = sum_k (sin^2(kx) + cos^2(kx) - 1) = 0: a valid scheme that took
+    64 s with simplify; the exponential rewrite decides it exactly."""
+    import time
+
+    xp = sp.Symbol("x_p")
+    identity = sum(sp.sin(k * x) ** 2 + sp.cos(k * x) ** 2 - 1 for k in range(1, K + 1))
+    start = time.perf_counter()
+    s = ld.two_step({x: xp + identity + 2 * tau * (-x)}, previous=[xp])
+    assert time.perf_counter() - start < 20
+    assert s.recurrence[0].has(sp.sin)
+
+
+def test_step0_check_refuses_a_trig_drift_naming_it_fast() -> None:
+    import time
+
+    xp = sp.Symbol("x_p")
+    drift = sum(sp.sin(k * x) for k in range(1, K + 1))
+    start = time.perf_counter()
+    with pytest.raises(ld.SchemeError, match=r"R\(x, x, 0\) - x = sin\(x\) \+ sin\(2\*x\)"):
+        ld.two_step({x: x + drift + tau * x}, previous=[xp])
+    assert time.perf_counter() - start < 20
+
+
+def test_step0_value_is_the_constant_taylor_coefficient() -> None:
+    """sin(tau)/tau -> 1 as tau -> 0: substitution gives nan, the series gives 1, so
+    x+ = x_p * sin(tau)/tau + tau F(x) is consistent while x+ = 2 x_p sin(tau)/tau is not."""
+    xp = sp.Symbol("x_p")
+    ld.two_step({x: xp * sp.sin(tau) / tau + tau * x}, previous=[xp])
+    with pytest.raises(ld.SchemeError, match="= x is not zero"):
+        ld.two_step({x: 2 * xp * sp.sin(tau) / tau}, previous=[xp])
+
+
+def test_step0_drift_decides_zero_without_simplify() -> None:
+    from limitdyn._model_checks import step0_drift
+
+    assert step0_drift(x, x * (sp.cosh(y) ** 2 - sp.sinh(y) ** 2) + tau, tau) is None
+    assert step0_drift(x, x + sp.exp(x) * sp.exp(-x) - 1, tau) is None
+    assert step0_drift(x, x + sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6), tau) is None
+    assert step0_drift(x, x + sp.log(2 * y) - sp.log(2) - sp.log(y), tau) is None
+    assert step0_drift(x, x + sp.sqrt(y**2) - y, tau) == sp.sqrt(y**2) - y  # y < 0
+    assert step0_drift(x, x + sp.sqrt(sp.Symbol("u", positive=True) ** 2), tau) is not None
+    assert step0_drift(x, x + sp.Function("E")(x) - sp.Function("E")(x), tau) is None
+    assert step0_drift(x, x + sp.Function("E")(x), tau) == sp.Function("E")(x)
+
+
+def test_two_step_names_and_symbols_are_checked() -> None:
+    xp = sp.Symbol("x_p")
+    with pytest.raises(ld.SchemeError, match="named like the step symbol"):
+        ld.two_step({x: xp + sp.Symbol("tau") * x}, previous=[xp])
+    with pytest.raises(ld.SchemeError, match="both named 'x_p'"):
+        ld.two_step({x: xp + tau * sp.Symbol("x_p", real=True)}, previous=[xp])
+    with pytest.raises(ld.SchemeError, match="unordered set"):
+        ld.two_step({x: xp}, previous={xp})
+    with pytest.raises(ld.SchemeError, match="name must be a string"):
+        ld.two_step({x: xp}, previous=[xp], name=5)  # type: ignore[arg-type]
+    with pytest.raises(ld.SchemeError, match="recurrence of x: got the string"):
+        ld.two_step({x: "x_p"}, previous=[xp])
+
+
+def test_default_previous_symbol_may_not_share_a_name() -> None:
+    """optimistic's x_prev is Symbol("x_prev"); a field using a *different* x_prev (other
+    assumptions) is refused instead of printing two identical names."""
+    other = sp.Symbol("x_prev", positive=True)
+    with pytest.raises(ld.SchemeError, match="previous="):
+        ld.optimistic([other - x], [x])
+    with pytest.raises(ld.SchemeError, match="previous="):
+        ld.heavy_ball(x**2 + other, x, momentum=0)
+
+
+def test_momentum_is_a_finite_constant() -> None:
+    with pytest.raises(ld.SchemeError, match="momentum: nan is not a finite number"):
+        ld.heavy_ball(x**2, x, momentum=float("nan"))
+    with pytest.raises(ld.SchemeError, match="momentum"):
+        ld.heavy_ball(x**2, x, momentum=tau)
+    with pytest.raises(ld.SchemeError, match="momentum: got a bool"):
+        ld.heavy_ball(x**2, x, momentum=True)

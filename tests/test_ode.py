@@ -49,3 +49,30 @@ def test_equal_odes_hash_equal() -> None:
 def test_bad_odes_are_refused(variables: object, rhs: object, fragment: str) -> None:
     with pytest.raises(ld.SchemeError, match=fragment):
         ld.ODE(variables, rhs)  # type: ignore[arg-type]
+
+
+def test_subs_never_parses_strings() -> None:
+    """ODE.subs went through Expr.subs, which sympifies: {"a": "2"} gave 2*x."""
+    a = sp.Symbol("a")
+    ode = ld.ODE([x], [a * x])
+    with pytest.raises(ld.SchemeError, match="key 'a' is a str, not a SymPy Symbol"):
+        ode.subs({"a": 2})
+    with pytest.raises(ld.SchemeError, match="value of a: got the string"):
+        ode.subs({a: "x**2"})
+    with pytest.raises(ld.SchemeError, match="x is not a parameter"):
+        ode.subs({x: 1})
+    with pytest.raises(ld.SchemeError, match="expected a mapping"):
+        ode.subs([(a, 2)])
+    assert ode.subs({a: sp.Rational(1, 2)}).rhs[0] == x / 2
+
+
+def test_rhs_mapping_and_names() -> None:
+    assert ld.ODE([x, y], {y: x, x: -y}).rhs == sp.ImmutableMatrix([-y, x])
+    with pytest.raises(ld.SchemeError, match="no entry for y"):
+        ld.ODE([x, y], {x: -y})
+    with pytest.raises(ld.SchemeError, match="both named 'x'"):
+        ld.ODE([x], [sp.Symbol("x", positive=True)])
+    with pytest.raises(ld.SchemeError, match="ODE name must be a string"):
+        ld.ODE([x], [x], name=3)  # type: ignore[arg-type]
+    with pytest.raises(ld.SchemeError, match="unordered set"):
+        ld.ODE({x, y}, [x, y])  # type: ignore[arg-type]

@@ -68,3 +68,9 @@ def test_as_generator_is_reproducible_and_passes_generators_through() -> None:
     assert as_generator(3).integers(10**9) == np.random.default_rng(3).integers(10**9)
     with pytest.raises(InputError, match="seed"):
         as_generator(1.5)
+
+
+def test_positive_float_refuses_an_int_too_large_for_a_float() -> None:
+    """float(10**400) raises OverflowError, which leaked out of the check."""
+    with pytest.raises(InputError, match="tau must be a positive number"):
+        positive_float(10**400, "tau")
