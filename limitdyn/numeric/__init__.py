@@ -3,21 +3,27 @@
 from .._engine import ENGINES
 from ._convergence import (
     NORMS,
+    STATUSES,
     ConvergenceStudy,
     RefinementCheck,
     convergence_study,
     fitted_order,
     refinement_check,
 )
-from ._integrate import METHODS, integrate
+from ._inputs import MAX_BYTES, MAX_SCHEDULE
+from ._integrate import MAX_STEPS, METHODS, integrate
 from ._iterate import iterate
 from ._manifold import manifold_start
 from ._trajectory import Trajectory
 
 __all__ = [
     "ENGINES",
+    "MAX_BYTES",
+    "MAX_SCHEDULE",
+    "MAX_STEPS",
     "METHODS",
     "NORMS",
+    "STATUSES",
     "ConvergenceStudy",
     "RefinementCheck",
     "Trajectory",

@@ -1,28 +1,36 @@
-"""Convergence of the iterates to a reference as the step shrinks."""
+"""Convergence of the iterates to a reference as the step shrinks.
+
+Both studies judge each level (see :mod:`limitdyn.numeric._levels`): levels at the
+rounding floor, unstable ones and pre-asymptotic ones are flagged and left out of the
+fitted order, and the result says so.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from .._display import dataframe, html_table
 from .._engine import Engine, get_engine
-from .._multistep import AnyScheme, TwoStepScheme
+from .._multistep import AnyScheme
 from .._ode import ODE
 from .._progress import progress_bar
-from .._validate import one_of, positive_float, positive_int
-from ..errors import InputError
-from ._inputs import one_step_scheme, parameters_of
+from .._validate import one_of, positive_float
+from ..errors import DivergenceError, InputError
+from ._inputs import check_memory, one_step_scheme, parameters_of, schedule_family
 from ._integrate import integrate
 from ._iterate import iterate
-from ._manifold import manifold_start
+from ._levels import EPS, STATUSES, classify, fit_usable, fitted_order, local_orders
+from ._manifold import is_one_point, start_state
+from ._refinement import RefinementCheck, refinement_check
 
 __all__ = [
     "NORMS",
+    "STATUSES",
     "ConvergenceStudy",
     "RefinementCheck",
     "convergence_study",
@@ -32,31 +40,17 @@ __all__ = [
 
 #: "max": sup over the iterate times of the Euclidean error; "final": Euclidean error at t_end.
 NORMS = ("max", "final")
-
-
-def fitted_order(taus: Any, errors: Any) -> float:
-    """Least-squares slope of ``log(error)`` against ``log(tau)``.
-
-    Valid for any ratios between the step sizes, not only halving.
-
-    Examples
-    --------
-    >>> round(fitted_order([0.1, 0.03, 0.01], [2e-2, 1.8e-3, 2e-4]), 2)
-    2.0
-    """
-    t = np.asarray(taus, dtype=float)
-    e = np.asarray(errors, dtype=float)
-    if t.size < 2 or t.shape != e.shape:
-        raise InputError("need at least two (tau, error) pairs of equal length to fit an order")
-    if np.any(~np.isfinite(e)) or np.any(e <= 0):
-        return math.nan
-    slope, _ = np.polyfit(np.log(t), np.log(e), 1)
-    return float(slope)
+#: relative spacing below which two step sizes count as the same
+_SAME_TAU = 1e-9
 
 
 def _distance(diff: np.ndarray, norm: str) -> float:
     pointwise = np.sqrt(np.sum(diff * diff, axis=1))
     return float(pointwise.max() if norm == "max" else pointwise[-1])
+
+
+def _column(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,15 +60,22 @@ class ConvergenceStudy:
     Attributes
     ----------
     taus : ndarray, shape (k,)
-        The step sizes.
+        The step sizes (schedule scales), decreasing.
     errors : ndarray, shape (k,)
-        The error for each step size, in ``norm``.
+        The error for each step size, in ``norm`` (``inf`` where the iterates diverged).
     norm : str
         "max" (sup over iterate times of the Euclidean error) or "final".
     reference : str
         What the iterates were compared with.
     t_end : float
         Final cumulative learning rate.
+    floors : ndarray, shape (k,), optional
+        Rounding floor of each level: ``scale * (1000 eps + 10 rtol + n eps) + 10 atol``
+        with ``n`` the number of steps (zeros when not given).
+    scale : float
+        Largest Euclidean norm of the reference at the iterate times (``inf``: unknown).
+    schedule : str
+        "constant", or a description of the schedule family.
     """
 
     taus: np.ndarray
@@ -82,50 +83,107 @@ class ConvergenceStudy:
     norm: str
     reference: str
     t_end: float
+    floors: np.ndarray | None = None
+    scale: float = math.inf
+    schedule: str = "constant"
+
+    def __post_init__(self) -> None:
+        taus = np.asarray(self.taus, dtype=float)
+        errors = np.asarray(self.errors, dtype=float)
+        floors = np.zeros(taus.shape) if self.floors is None else np.asarray(self.floors, float)
+        if not taus.shape == errors.shape == floors.shape or taus.ndim != 1:
+            raise InputError("ConvergenceStudy: taus, errors and floors differ in shape")
+        object.__setattr__(self, "taus", taus)
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "floors", floors)
 
     @cached_property
+    def status(self) -> np.ndarray:
+        """Per level: "ok", "rounding-floor", "unstable" or "pre-asymptotic" (object array);
+        see :mod:`limitdyn.numeric._levels`."""
+        assert self.floors is not None
+        return classify(self.taus, self.errors, self.floors, self.scale)
+
+    @cached_property
+    def _fit(self) -> tuple[float, str]:
+        return fit_usable(self.taus, self.errors, self.status)
+
+    @property
     def order(self) -> float:
-        """Least-squares log-log slope of errors against step sizes."""
-        return fitted_order(self.taus, self.errors)
+        """Least-squares log-log slope over the "ok" levels (NaN when fewer than two)."""
+        return self._fit[0]
+
+    @property
+    def order_reason(self) -> str:
+        """Over which levels the order was fitted, which were excluded, or why none."""
+        return self._fit[1]
+
+    @property
+    def at_rounding_level(self) -> bool:
+        """True when every finite error is at the rounding floor: the scheme reproduces
+        the reference exactly (to rounding)."""
+        return bool(np.all(self.status == "rounding-floor"))
 
     @cached_property
     def local_orders(self) -> np.ndarray:
-        """Orders between successive step sizes, shape (k - 1,)."""
-        return np.log(self.errors[1:] / self.errors[:-1]) / np.log(self.taus[1:] / self.taus[:-1])
+        """Orders between successive step sizes, shape (k - 1,); NaN at the floor."""
+        return local_orders(self.taus, self.errors, self.status)
+
+    def _columns(self) -> dict[str, list[Any]]:
+        return {
+            "tau": _column(self.taus),
+            "error": _column(self.errors),
+            "local order": [math.nan, *_column(self.local_orders)],
+            "status": [str(s) for s in self.status],
+        }
+
+    def _summary(self) -> str:
+        if self.at_rounding_level:
+            head = "converged at rounding level (no order: the errors are rounding noise)"
+        else:
+            head = f"fitted order {self.order:.4f} ({self.order_reason})"
+        return f"{head}; {self.norm} norm, reference: {self.reference}, t_end = {self.t_end:g}"
 
     def table(self) -> str:
-        """A plain-text table of tau, error and local order."""
-        rows = [f"{'tau':>12s} {'error':>12s} {'order':>7s}"]
+        """A plain-text table of tau, error, local order and status, then the fit."""
+        rows = [f"{'tau':>12s} {'error':>12s} {'order':>7s}  status"]
         for i, (t, e) in enumerate(zip(self.taus, self.errors)):
             order = f"{self.local_orders[i - 1]:7.3f}" if i else " " * 7
-            rows.append(f"{t:12.4e} {e:12.4e} {order}")
-        rows.append(
-            f"fitted order {self.order:.4f} ({self.norm} norm, reference: {self.reference})"
-        )
+            rows.append(f"{t:12.4e} {e:12.4e} {order}  {self.status[i]}")
+        rows.append(self._summary())
         return "\n".join(rows)
 
     def __repr__(self) -> str:
         return (
             f"ConvergenceStudy({self.taus.size} step sizes in [{self.taus.min():.3g}, "
-            f"{self.taus.max():.3g}], order={self.order:.4f}, norm={self.norm!r}, "
-            f"reference={self.reference!r})"
+            f"{self.taus.max():.3g}], order={self.order:.4f} ({self.order_reason}), "
+            f"norm={self.norm!r}, reference={self.reference!r})"
         )
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def _repr_html_(self) -> str:
+        return html_table(f"ConvergenceStudy: {self._summary()}", self._columns())
+
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Log-log error against tau with the fitted line; returns the axes.
 
         See :func:`limitdyn.plotting.plot_convergence`.
         """
         from ..plotting import plot_convergence
 
-        return plot_convergence(self, ax, **kwargs)
+        return plot_convergence(self, ax=ax, **kwargs)
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame with columns ``tau`` and ``error``."""
-        from .._optional import import_optional
-
-        pd = import_optional("pandas")
-        return pd.DataFrame({"tau": self.taus, "error": self.errors})
+        """A pandas DataFrame: ``tau``, ``error``, ``local order``, ``status`` per level;
+        ``attrs`` holds the fitted ``order``, ``order_reason``, ``norm`` and ``reference``."""
+        frame = dataframe(self._columns())
+        frame.attrs.update(
+            order=self.order,
+            order_reason=self.order_reason,
+            norm=self.norm,
+            reference=self.reference,
+            t_end=self.t_end,
+        )
+        return frame
 
 
 def _reference_ode(scheme: AnyScheme, reference: Any) -> tuple[ODE | None, int | None, str]:
@@ -148,6 +206,37 @@ def _reference_ode(scheme: AnyScheme, reference: Any) -> tuple[ODE | None, int |
     raise InputError(f"unknown reference {reference!r}; valid: 'limit', an order k >= 0, or an ODE")
 
 
+def _step_sizes(taus: Any) -> np.ndarray:
+    """``taus`` as a decreasing array of distinct positive step sizes."""
+    try:
+        steps = np.asarray(taus, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError("taus: expected a sequence of step sizes") from None
+    if steps.size < 2:
+        raise InputError("taus: give at least two step sizes")
+    for h in steps:
+        positive_float(h, "each tau")
+    steps = np.sort(steps)[::-1].copy()
+    same = np.flatnonzero(steps[1:] >= steps[:-1] * (1 - _SAME_TAU))
+    if same.size:
+        raise InputError(
+            f"taus: the step size {steps[same[0]]:g} is given twice; a local order needs "
+            "distinct step sizes"
+        )
+    return steps
+
+
+def _describe(schedule: Any) -> str:
+    return "constant" if schedule is None else getattr(schedule, "__name__", "schedule family")
+
+
+def _run_steps(schedule: Any, h: float, end: float) -> dict[str, Any]:
+    """The keyword arguments of :func:`iterate` for step size (or schedule scale) ``h``."""
+    if schedule is None:
+        return {"tau": h, "t_end": end}
+    return {"schedule": schedule_family(schedule, h, t_end=end)}
+
+
 def convergence_study(
     scheme: AnyScheme,
     z0: Any,
@@ -157,6 +246,7 @@ def convergence_study(
     params: Any = None,
     reference: Any = "limit",
     norm: str = "max",
+    schedule: Any = None,
     engine: str | Engine = "auto",
     rtol: float = 1e-12,
     atol: float = 1e-13,
@@ -165,7 +255,11 @@ def convergence_study(
     """Measure how the iterates approach a reference solution as tau shrinks.
 
     For each tau the scheme is iterated to ``t_end`` and compared, at every iterate
-    time ``t_n``, with the reference's dense output (DOP853 at tight tolerances).
+    time ``t_n`` (the cumulative learning rate), with the reference's dense output
+    (DOP853 at tight tolerances). Each level is then judged (``status``): errors at the
+    rounding floor, unstable levels (diverged, larger than the solution, or growing as tau
+    shrinks) and pre-asymptotic coarse levels are left out of the fitted ``order``, and
+    ``order_reason`` says which.
 
     Parameters
     ----------
@@ -178,7 +272,7 @@ def convergence_study(
     t_end : float
         Final cumulative learning rate.
     taus : array_like
-        Step sizes (any ratios).
+        Distinct step sizes (any ratios; sorted decreasing in the result).
     params : mapping, optional
         Parameter values.
     reference : "limit", int or ODE
@@ -186,10 +280,15 @@ def convergence_study(
         anew for each tau); an ODE on the scheme's variables.
     norm : {"max", "final"}
         Sup over the iterate times, or the final time, of the Euclidean error.
+    schedule : callable, optional
+        A learning-rate schedule family ``tau -> step sizes`` (e.g.
+        ``lambda tau: tau / (1 + 0.5 * tau * np.arange(10**6))``): each level runs
+        ``schedule(tau)`` up to ``t_end`` (the last step shortened to land on it; see
+        :func:`~limitdyn.numeric._inputs.schedule_family`) instead of the constant ``tau``.
     engine : {"auto", "numpy", "numba"} or Engine
         Passed to :func:`iterate`.
     rtol, atol : float
-        Tolerances of the reference solve.
+        Tolerances of the reference solve (they enter the rounding floor).
     progress : bool, optional
         Progress bar (default: on a terminal).
 
@@ -197,15 +296,28 @@ def convergence_study(
     -------
     ConvergenceStudy
 
+    Raises
+    ------
+    InputError
+        Fewer than two or repeated step sizes; bad schedule output; bad state, parameters,
+        norm or reference.
+    SolverError
+        The reference solve or an implicit step failed.
+
     Examples
     --------
-    Explicit Euler is first order:
+    Explicit Euler is first order, also on a decaying schedule:
 
     >>> import sympy as sp
     >>> import limitdyn as ld
     >>> x = sp.Symbol("x")
     >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
     ...                              taus=[0.01, 0.005, 0.0025], progress=False)
+    >>> round(study.order, 2), study.status.tolist()
+    (1.0, ['ok', 'ok', 'ok'])
+    >>> decay = lambda tau: tau / (1 + np.arange(10**5) * tau)
+    >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
+    ...                              taus=[0.01, 0.005, 0.0025], schedule=decay, progress=False)
     >>> round(study.order, 2)
     1.0
     """
@@ -213,41 +325,50 @@ def convergence_study(
     one_of(norm, "norm", NORMS)
     engine = get_engine(engine)
     end = positive_float(t_end, "t_end")
-    steps = np.asarray(taus, dtype=float).reshape(-1)
-    if steps.size < 2:
-        raise InputError("taus: give at least two step sizes")
-    for h in steps:
-        positive_float(h, "each tau")
+    steps = _step_sizes(taus)
+    rtol = positive_float(rtol, "rtol")
+    atol = positive_float(atol, "atol")
     ode, order, label = _reference_ode(scheme, reference)
+    if schedule is not None and order:
+        raise InputError(
+            f"a schedule family is compared with the limit ODE or a given ODE; the modified "
+            f"equation of order {order} needs a constant tau"
+        )
     given = {} if params is None else dict(params)
-    start = _starts(scheme, z0, params, order=max(order or 1, 1) + 1)
+    one_point = is_one_point(scheme, z0)
+    start_order = max(order or 1, 1) + 1
     ode_params = {} if ode is None else parameters_of(given, ode)
     shared = None
-    if ode is not None and start is None:
+    if ode is not None and not one_point:
         shared = integrate(ode, z0, t_end=end, params=ode_params, rtol=rtol, atol=atol)
     errors = np.empty(steps.size)
+    floors = np.empty(steps.size)
+    scale = 0.0
     for i, h in enumerate(progress_bar(steps, desc="convergence", enabled=progress)):
-        zh = z0 if start is None else start(float(h))
+        run = _run_steps(schedule, float(h), end)
+        first = float(run["schedule"][0]) if "schedule" in run else float(h)
+        zh = start_state(scheme, z0, tau=first, params=params, order=start_order)
         ref = shared
         if ref is None and ode is not None:
             ref = integrate(ode, zh, t_end=end, params=ode_params, rtol=rtol, atol=atol)
         elif ref is None:
             assert order is not None
             ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
-        traj = iterate(scheme, zh, tau=float(h), t_end=end, params=params, engine=engine)
+        n = len(run["schedule"]) if "schedule" in run else math.ceil(end / h)
+        check_memory(n + 1, scheme.dim, what=f"the run at tau = {h:g}")
+        try:
+            traj = iterate(scheme, zh, params=params, engine=engine, **run)
+        except DivergenceError:
+            errors[i], floors[i] = math.inf, 0.0
+            continue
         exact = ref.dense(traj.t).T
+        size = float(np.sqrt(np.sum(exact * exact, axis=1)).max())
+        scale = max(scale, size)
         errors[i] = _distance(traj.z - exact, norm)
-    return ConvergenceStudy(steps, errors, norm, label, end)
-
-
-def _starts(scheme: AnyScheme, z0: Any, params: Any, *, order: int) -> Any:
-    """For a two-step scheme given only the current state, the per-tau start on the
-    invariant manifold (:func:`manifold_start`); None when ``z0`` is used as is."""
-    if not isinstance(scheme, TwoStepScheme) or isinstance(z0, Mapping):
-        return None
-    if np.ndim(z0) != 1 or len(z0) != len(scheme.current):
-        return None
-    return lambda h: manifold_start(scheme, z0, tau=h, order=order, params=params)
+        floors[i] = (1e3 * EPS + 10 * rtol + (len(traj) - 1) * EPS) * size + 10 * atol
+    return ConvergenceStudy(
+        steps, errors, norm, label, end, floors, scale if scale > 0 else 1.0, _describe(schedule)
+    )
 
 
 def _modified_reference(
@@ -267,116 +388,3 @@ def _modified_reference(
     if scheme.step in modified.parameters:
         values[scheme.step.name] = h
     return integrate(modified, z0, t_end=end, params=values, rtol=rtol, atol=atol)
-
-
-@dataclass(frozen=True, eq=False)
-class RefinementCheck:
-    """Turinici's criterion: do twice the steps at half the size give the same curve?
-
-    Attributes
-    ----------
-    taus : ndarray, shape (levels + 1,)
-        ``tau, tau/2, ...``.
-    distances : ndarray, shape (levels,)
-        Distance between the curves of ``taus[i]`` and ``taus[i + 1]`` at the coarse
-        iterate times (cumulative learning rate), in ``norm``.
-    ratios : ndarray, shape (levels - 1,)
-        ``distances[i] / distances[i + 1]``: 2 for a first-order scheme.
-    tolerance : float
-        Absolute tolerance for the verdict.
-    """
-
-    taus: np.ndarray
-    distances: np.ndarray
-    ratios: np.ndarray
-    tolerance: float
-    norm: str
-
-    @cached_property
-    def order(self) -> float:
-        """Order implied by the distances (least squares in log-log)."""
-        if self.distances.size < 2:
-            return math.nan
-        return fitted_order(self.taus[:-1], self.distances)
-
-    @property
-    def converged(self) -> bool:
-        """True when the last refinement moved the curve by at most ``tolerance``
-        and every refinement moved it less than the one before."""
-        shrinking = bool(np.all(self.ratios > 1.0))
-        return bool(self.distances[-1] <= self.tolerance and shrinking)
-
-    def __repr__(self) -> str:
-        verdict = "converged" if self.converged else "not converged"
-        dist = ", ".join(f"{d:.3e}" for d in self.distances)
-        return (
-            f"RefinementCheck({verdict}: distances [{dist}], implied order {self.order:.3f}, "
-            f"tolerance {self.tolerance:.3g})"
-        )
-
-
-def refinement_check(
-    scheme: AnyScheme,
-    z0: Any,
-    *,
-    t_end: float,
-    tau: float,
-    levels: int = 3,
-    params: Any = None,
-    norm: str = "max",
-    tolerance: float = 1e-2,
-    engine: str | Engine = "auto",
-) -> RefinementCheck:
-    """Do ``2n`` steps of size ``tau/2`` give the same curve as ``n`` steps of size ``tau``?
-
-    The criterion of Turinici's slides, which needs no limit ODE: the scheme is run
-    at ``tau, tau/2, ..., tau/2**levels`` and successive curves are compared at the
-    coarse iterate times on the cumulative-learning-rate axis.
-
-    Parameters
-    ----------
-    scheme : Scheme or TwoStepScheme
-    z0 : array_like or mapping
-    t_end : float
-        Must be an integer multiple of ``tau``.
-    tau : float
-        Coarsest step size.
-    levels : int
-        Number of halvings (``levels + 1`` runs).
-    params : mapping, optional
-    norm : {"max", "final"}
-    tolerance : float
-        Largest acceptable last distance.
-    engine : {"auto", "numpy", "numba"} or Engine
-
-    Returns
-    -------
-    RefinementCheck
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> import limitdyn as ld
-    >>> x = sp.Symbol("x")
-    >>> check = ld.refinement_check(ld.explicit([-x], [x]), [1.0], t_end=1.0, tau=0.01)
-    >>> check.converged, round(float(check.ratios[0]), 1)
-    (True, 2.0)
-    """
-    one_of(norm, "norm", NORMS)
-    h = positive_float(tau, "tau")
-    end = positive_float(t_end, "t_end")
-    tol = positive_float(tolerance, "tolerance")
-    levels = positive_int(levels, "levels")
-    engine = get_engine(engine)
-    n = round(end / h)
-    if n < 1 or abs(n * h - end) > 1e-9 * end:
-        raise InputError(f"t_end = {end} is not an integer multiple of tau = {h}")
-    taus = h / 2.0 ** np.arange(levels + 1)
-    runs = [
-        iterate(scheme, z0, tau=float(t), steps=n * 2**i, params=params, engine=engine).z
-        for i, t in enumerate(taus)
-    ]
-    distances = np.array([_distance(runs[i] - runs[i + 1][::2], norm) for i in range(levels)])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = distances[:-1] / distances[1:]
-    return RefinementCheck(taus, distances, ratios, tol, norm)

@@ -6,8 +6,10 @@ the shared ones of :mod:`limitdyn._validate`; what is here is specific to numeri
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -15,14 +17,54 @@ import sympy as sp
 
 from .._multistep import TwoStepScheme, as_one_step
 from .._ode import ODE
-from .._scheme import Scheme
+from .._scheme import ExplicitStage, Scheme
 from .._validate import positive_float, steps_or_t_end
-from ..errors import InputError
+from ..errors import InputError, SchemeError
 
-__all__ = ["one_step_scheme", "parameter_vector", "parameters_of", "state_vector", "step_sizes"]
+__all__ = [
+    "MAX_BYTES",
+    "check_memory",
+    "one_step_scheme",
+    "parameter_vector",
+    "parameters_of",
+    "schedule_family",
+    "state_vector",
+    "step_sizes",
+]
 
 #: relative slack below which ``t_end / tau`` counts as a whole number of steps
 _WHOLE = 1e-9
+#: the documented cap on the memory one numeric call may allocate for its states (4 GiB):
+#: a larger request is refused before anything is allocated
+MAX_BYTES = 4 * 2**30
+#: the most step sizes read from a schedule family (a generator may be endless)
+MAX_SCHEDULE = 10**7
+
+
+def check_memory(rows: int, dim: int, *, what: str) -> None:
+    """Refuse, before allocating, ``rows`` states of ``dim`` floats (plus their times)
+    when they need more than :data:`MAX_BYTES`.
+
+    Examples
+    --------
+    >>> check_memory(10**12, 1, what="iterate(steps=10**12)")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: iterate(steps=10**12) needs 1000000000000 states ... (16 TB) ...
+    """
+    need = int(rows) * (int(dim) + 1) * 8
+    if need > MAX_BYTES:
+        raise InputError(
+            f"{what} needs {int(rows)} states of {int(dim)} floats ({_bytes(need)}) and the cap "
+            f"is {_bytes(MAX_BYTES)} (limitdyn.numeric.MAX_BYTES); use fewer steps or a larger tau"
+        )
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} B"
 
 
 def one_step_scheme(scheme: Any) -> Scheme:
@@ -48,7 +90,40 @@ def one_step_scheme(scheme: Any) -> Scheme:
     """
     if not isinstance(scheme, (Scheme, TwoStepScheme)):
         raise InputError(f"expected a Scheme or TwoStepScheme, got {type(scheme).__name__}")
+    _check_step_use(scheme)
     return as_one_step(scheme)
+
+
+@lru_cache(maxsize=256)
+def _check_step_use(scheme: Scheme | TwoStepScheme) -> None:
+    """Refuse what a rate containing the step leaves in a scheme built by hand.
+
+    The constructors refuse such rates; a :class:`~limitdyn.Scheme` assembled from stages
+    can still carry one, as a parameter spelt like the step symbol (a second ``tau``) or as
+    an explicit stage that moves its targets by ``O(step**2)`` with no ``O(step)`` term
+    (``x + tau * (tau * f)``): a step size inside a rate, so the run has no small-step limit.
+    """
+    step = scheme.step
+    for q in scheme.parameters:
+        if q.name == step.name:
+            raise SchemeError(
+                f"the scheme has a parameter {q} named like its step symbol {step} (different "
+                "assumptions); a rate or coefficient may not contain the step - use ld.tau"
+            )
+    if not isinstance(scheme, Scheme):
+        return
+    for s, stage in enumerate(scheme.stages):
+        if not isinstance(stage, ExplicitStage):
+            continue
+        for target, value in zip(stage.targets, stage.values):
+            if step not in value.free_symbols or (value - target) == 0:
+                continue
+            first = sp.diff(value, step).xreplace({step: sp.S.Zero})
+            if first == 0 and value.xreplace({step: sp.S.Zero}) == target:
+                raise SchemeError(
+                    f"stage {s} moves {target} by O({step}**2) with no O({step}) term: a rate "
+                    f"containing the step {step}; rates must not depend on the step"
+                )
 
 
 def parameters_of(given: Mapping[Any, Any], ode: ODE) -> dict[str, Any]:
@@ -133,7 +208,9 @@ def state_vector(z0: Any, variables: Sequence[sp.Symbol], *, where: str = "z0") 
     return arr.copy()
 
 
-def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray:
+def parameter_vector(
+    params: Any, parameters: Sequence[sp.Symbol], *, step: sp.Symbol | None = None
+) -> np.ndarray:
     """Values of ``parameters`` (in order) from a mapping keyed by Symbol or name.
 
     An unknown name is reported before a missing one: a misspelt parameter is then named
@@ -145,6 +222,9 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
         ``{Symbol or name: number}``; None for no parameters.
     parameters : sequence of Symbol, length k
         The system's parameters.
+    step : Symbol, optional
+        The step symbol of the scheme being run: a value for it is refused (the step size
+        is ``tau=`` or ``schedule=``, not a parameter).
 
     Returns
     -------
@@ -153,7 +233,8 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
     Raises
     ------
     InputError
-        Not a mapping, an unknown or missing parameter, a value that is not a finite number.
+        Not a mapping; an unknown, missing or twice-given parameter (``{a: 1, "a": 5}``);
+        a value for the step; a value that is not a finite number.
 
     Examples
     --------
@@ -165,15 +246,30 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
     Traceback (most recent call last):
     ...
     limitdyn.errors.InputError: params: unknown parameter 'c'; this system has: a
+    >>> parameter_vector({a: 1.0, "a": 5.0}, (a,))
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: params: parameter a is given twice (as a and 'a')
     """
     params = {} if params is None else params
     if not isinstance(params, Mapping):
         raise InputError(f"params: expected a mapping {{symbol or name: value}}, got {params!r}")
     by_name: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
     for key, value in params.items():
         name = key.name if isinstance(key, sp.Symbol) else key
         if not isinstance(name, str):
             raise InputError(f"params: key {key!r} is neither a Symbol nor a name")
+        if name in keys:
+            raise InputError(
+                f"params: parameter {name} is given twice (as {keys[name]!r} and {key!r})"
+            )
+        if step is not None and name == step.name:
+            raise InputError(
+                f"params: {name} is the step size of this scheme; give it as tau= or "
+                "schedule=, not as a parameter"
+            )
+        keys[name] = key
         by_name[name] = value
     known = {q.name for q in parameters}
     unknown = sorted(set(by_name) - known)
@@ -190,7 +286,7 @@ def parameter_vector(params: Any, parameters: Sequence[sp.Symbol]) -> np.ndarray
         except (TypeError, ValueError):
             raise InputError(f"params: the value of {q.name} is not a number") from None
         if not math.isfinite(out[j]):
-            raise InputError(f"params: the value of {q.name} is not finite")
+            raise InputError(f"params: the value of {q.name} is not finite ({out[j]})")
     return out
 
 
@@ -271,3 +367,84 @@ def step_sizes(*, tau: Any, steps: Any, t_end: Any, schedule: Any) -> tuple[np.n
     last = end - before
     hs[-1] = last if last > 0 else end - h * (n - 1)
     return hs, 1, n
+
+
+def schedule_family(family: Any, tau: float, *, t_end: float) -> np.ndarray:
+    """The step sizes ``family(tau)`` of a learning-rate schedule family, up to ``t_end``.
+
+    ``family`` maps a step-size scale ``tau`` to a sequence (or iterator) of step sizes,
+    e.g. ``lambda tau: tau / (1 + 0.1 * np.arange(n))``. Its steps are taken until their
+    cumulative sum (the cumulative learning rate) reaches ``t_end``; the last one is
+    shortened to land on ``t_end`` exactly. At most :data:`MAX_SCHEDULE` sizes are read.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Finite positive step sizes whose cumulative sum ends at ``t_end``.
+
+    Raises
+    ------
+    InputError
+        ``family`` is not callable or fails; a size that is not a finite positive number;
+        sizes that do not reach ``t_end`` (within :data:`MAX_SCHEDULE` of them).
+
+    Examples
+    --------
+    >>> hs = schedule_family(lambda tau: tau / (1 + np.arange(100)), 0.5, t_end=1.0)
+    >>> hs.round(4).tolist()
+    [0.5, 0.25, 0.1667, 0.0833]
+    >>> schedule_family(lambda tau: [tau, tau], 0.1, t_end=1.0)
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: schedule(0.1): its 2 step sizes sum to 0.2, short of t_end = 1
+    """
+    if not callable(family):
+        raise InputError(
+            f"schedule: expected a function tau -> step sizes, got {type(family).__name__}"
+        )
+    where = f"schedule({tau:g})"
+    try:
+        produced = family(tau)
+    except Exception as exc:  # the user's function: report it as the bad argument it is
+        raise InputError(f"{where} raised {type(exc).__name__}: {exc}") from exc
+    if isinstance(produced, np.ndarray) or isinstance(produced, Sequence):
+        chunks: Any = [produced]
+    elif isinstance(produced, Iterable) and not isinstance(produced, (str, bytes)):
+        it = iter(produced)
+        chunks = iter(lambda: list(itertools.islice(it, 4096)), [])
+    else:
+        raise InputError(f"{where}: expected a sequence of step sizes, got {produced!r}")
+    parts: list[np.ndarray] = []
+    total, count = 0.0, 0
+    for chunk in chunks:
+        try:
+            hs = np.asarray(chunk, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: expected a sequence of step sizes") from None
+        bad = np.flatnonzero(~(np.isfinite(hs) & (hs > 0)))
+        if bad.size:
+            k = count + int(bad[0])
+            raise InputError(f"{where}: step {k} has size {hs[bad[0]]}; sizes must be positive")
+        cum = total + np.cumsum(hs)
+        reach = np.flatnonzero(cum >= t_end * (1 - _WHOLE))
+        if reach.size:
+            parts.append(hs[: reach[0] + 1].copy())
+            out = np.concatenate(parts)
+            if out.size > MAX_SCHEDULE:
+                break
+            before = float(np.cumsum(out[:-1])[-1]) if out.size > 1 else 0.0
+            if t_end - before > 0:
+                out[-1] = t_end - before
+            return out
+        parts.append(hs)
+        total, count = float(cum[-1]) if cum.size else total, count + hs.size
+        if count > MAX_SCHEDULE:
+            break
+    if count > MAX_SCHEDULE or sum(p.size for p in parts) > MAX_SCHEDULE:
+        raise InputError(
+            f"{where}: more than {MAX_SCHEDULE} step sizes (limitdyn.numeric.MAX_SCHEDULE) "
+            f"do not reach t_end = {t_end:g}"
+        )
+    raise InputError(
+        f"{where}: its {count} step sizes sum to {total:.6g}, short of t_end = {t_end:g}"
+    )

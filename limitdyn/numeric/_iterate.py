@@ -11,7 +11,8 @@ from .._multistep import AnyScheme
 from .._validate import positive_float, positive_int
 from ..errors import DivergenceError, InputError, LimitdynError, SolverError
 from ._compile import compile_scheme
-from ._inputs import one_step_scheme, parameter_vector, state_vector, step_sizes
+from ._inputs import check_memory, one_step_scheme, parameter_vector, step_sizes
+from ._manifold import start_state
 from ._trajectory import Trajectory
 
 __all__ = ["iterate"]
@@ -40,16 +41,22 @@ def iterate(
     scheme : Scheme or TwoStepScheme
         The update rule; a two-step scheme runs on its doubled state ``(x, x_prev)``.
     z0 : array_like, shape (d,), or mapping
-        Initial state, aligned with ``scheme.variables`` (or keyed by symbol/name).
+        Initial state, aligned with ``scheme.variables`` (or keyed by symbol/name). A
+        two-step scheme given only its current state (``len(scheme.current)`` values)
+        starts on its invariant manifold for the first step size
+        (:func:`~limitdyn.numeric.manifold_start`, order 2), as in
+        :func:`~limitdyn.convergence_study`; give ``(x0, x_prev)`` to choose the start.
     tau : float, optional
         Constant step size, with ``steps`` or ``t_end``.
     steps : int, optional
-        Number of steps.
+        Number of steps. The states are stored: a run needing more than
+        :data:`~limitdyn.numeric.MAX_BYTES` is refused before anything is allocated.
     t_end : float, optional
         Final cumulative learning rate; the last step is shortened to land on it
         when ``t_end / tau`` is not an integer.
     params : mapping, optional
-        Values of ``scheme.parameters``, keyed by Symbol or name.
+        Values of ``scheme.parameters``, keyed by Symbol or name (finite, each once; the
+        step symbol is not a parameter).
     schedule : array_like, shape (n,), optional
         Step sizes (a learning-rate schedule) used instead of ``tau``.
     engine : {"auto", "numpy", "numba"} or Engine
@@ -75,7 +82,10 @@ def iterate(
     SolverError
         An implicit stage did not converge; carries the step, time and residual.
     InputError
-        Bad arguments.
+        Bad arguments (the message names which): a state or parameter that is not finite,
+        a parameter given twice, a run too large to store.
+    SchemeError
+        A scheme built by hand whose rates contain the step symbol.
 
     Examples
     --------
@@ -94,11 +104,12 @@ def iterate(
     iterations = positive_int(maxiter, "maxiter")
     tolerance = positive_float(tol, "tol")
     hs, stride, n = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
-    z = state_vector(z0, scheme.variables)
-    p = parameter_vector(params, scheme.parameters)
+    check_memory(n + 1, scheme.dim, what=f"iterate with {n} steps")
+    p = parameter_vector(params, scheme.parameters, step=scheme.step)
+    z = start_state(scheme, z0, tau=float(hs[0]), params=params)
     compiled = compile_scheme(one_step, get_engine(engine))
     out = np.empty((n + 1, scheme.dim))
-    t = np.empty(n + 1)
+    t = np.zeros(n + 1)
     m = compiled.newton_size
     status, index, residual = compiled.run(
         z, p, hs, stride, out, t, tolerance, iterations, np.empty((m, m)), np.empty(m)
@@ -111,10 +122,11 @@ def iterate(
             residual=float(residual),
         )
     if status == 2:
+        # iterate ``index`` is not finite; the loop may stop before storing its time
+        # (a float exception of the numpy engine), so it is summed here as the loop sums it
+        at = float(t[index - 1] + hs[(index - 1) * stride])
         if on_divergence == "raise":
-            raise DivergenceError(
-                "the iterates left the finite floats", step=int(index), time=float(t[index])
-            )
+            raise DivergenceError("the iterates left the finite floats", step=int(index), time=at)
         return Trajectory(
             scheme.variables, t[:index].copy(), out[:index].copy(), int(index), label=scheme.name
         )

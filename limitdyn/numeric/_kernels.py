@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -20,7 +22,8 @@ def solve_small(A: np.ndarray, b: np.ndarray, m: int) -> bool:
     Returns
     -------
     bool
-        False if the matrix is singular to working precision (``b`` is then undefined).
+        False if the matrix is singular to working precision, or an entry of ``A`` or
+        ``b`` or of the solution is not finite (``b`` is then undefined).
 
     Examples
     --------
@@ -30,9 +33,14 @@ def solve_small(A: np.ndarray, b: np.ndarray, m: int) -> bool:
     """
     scale = 0.0
     for i in range(m):
+        if not abs(b[i]) < math.inf:  # NaN compares false: refused with inf
+            return False
         for j in range(m):
-            scale = max(scale, abs(A[i, j]))
-    if not scale > 0.0 or scale != scale:
+            a = abs(A[i, j])
+            if not a < math.inf:
+                return False
+            scale = max(scale, a)
+    if not scale > 0.0:
         return False
     for col in range(m):
         piv = col
@@ -57,4 +65,6 @@ def solve_small(A: np.ndarray, b: np.ndarray, m: int) -> bool:
         for j in range(i + 1, m):
             acc -= A[i, j] * b[j]
         b[i] = acc / A[i, i]
+        if not abs(b[i]) < math.inf:
+            return False
     return True

@@ -9,23 +9,26 @@ modified flow; iterates started elsewhere, at rest say, are shifted by ``O(tau)`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .._multistep import TwoStepScheme
+from .._multistep import AnyScheme, TwoStepScheme
 from .._ode import ODE
 from .._validate import non_negative_int, positive_float
-from ..errors import InputError
+from ..errors import InputError, SolverError
 from ._inputs import parameter_vector, parameters_of, state_vector
 from ._integrate import integrate
 
-__all__ = ["manifold_start"]
+__all__ = ["is_one_point", "manifold_start", "start_state"]
 
 #: tolerances of the one backward step: far below the O(tau**(order + 2)) it approximates
 _RTOL = 1e-13
 _ATOL = 1e-15
+#: bound on the solver steps of the one backward step (it spans a single tau)
+_MAX_STEPS = 20_000
 
 
 @lru_cache(maxsize=32)
@@ -81,7 +84,8 @@ def manifold_start(
         ``scheme`` is not a two-step scheme; a bad ``x0``, ``tau`` or ``order``; an
         unknown or missing parameter.
     SolverError
-        The backward step failed (the modified flow blows up within ``tau``).
+        The backward step failed (the modified flow blows up within ``tau``) or took more
+        than 20 000 solver steps; the start value is never returned in its place.
 
     References
     ----------
@@ -118,5 +122,64 @@ def manifold_start(
     given = {q.name: float(v) for q, v in zip(scheme.parameters, values)}
     given[scheme.step.name] = h
     needed = parameters_of(given, backward)
-    back = integrate(backward, x, t_end=h, params=needed, method="DOP853", rtol=_RTOL, atol=_ATOL)
+    try:
+        back = integrate(
+            backward,
+            x,
+            t_end=h,
+            params=needed,
+            method="DOP853",
+            rtol=_RTOL,
+            atol=_ATOL,
+            max_steps=_MAX_STEPS,
+        )
+    except SolverError as exc:
+        raise SolverError(
+            f"manifold_start: the backward step over tau = {h:g} failed ({exc})",
+            step=exc.step,
+            time=exc.time,
+            residual=exc.residual,
+        ) from exc
+    if back.t[-1] != h or not np.all(np.isfinite(back.final)):  # pragma: no cover - guarded
+        raise SolverError(
+            "manifold_start: the backward step did not reach tau",
+            step=len(back) - 1,
+            time=float(back.t[-1]),
+            residual=float("nan"),
+        )
     return np.concatenate([x, back.final])
+
+
+def is_one_point(scheme: AnyScheme, z0: Any) -> bool:
+    """True when ``z0`` gives a two-step scheme only its current state (``len(current)``
+    values, or a mapping of exactly the current variables): a start to complete on the
+    invariant manifold."""
+    if not isinstance(scheme, TwoStepScheme):
+        return False
+    current = scheme.current
+    if isinstance(z0, Mapping):
+        names = {k.name if hasattr(k, "name") else str(k) for k in z0}
+        return names == {v.name for v in current}
+    return bool(np.ndim(z0) == 1 and len(z0) == len(current))
+
+
+def start_state(
+    scheme: AnyScheme, z0: Any, *, tau: float, params: Any, order: int = 2
+) -> np.ndarray:
+    """The full initial state of a run: ``z0`` itself, or for a two-step scheme given only
+    its current state, the start on its invariant manifold for step ``tau``
+    (:func:`manifold_start` with the order-``order`` modified equation).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> hb = ld.heavy_ball(x**2 / 2, x, momentum=0)
+    >>> start_state(hb, [1.0], tau=0.01, params=None).round(7).tolist()  # x_prev = x / (1 - tau)
+    [1.0, 1.010101]
+    """
+    if is_one_point(scheme, z0):
+        assert isinstance(scheme, TwoStepScheme)
+        return manifold_start(scheme, z0, tau=tau, order=order, params=params)
+    return state_vector(z0, scheme.variables)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .._display import dataframe, html_table
 from ..errors import InputError
 
 __all__ = ["Trajectory"]
@@ -87,28 +88,30 @@ class Trajectory:
             f"({names}), t in [{self.t[0]:.6g}, {self.t[-1]:.6g}]{extra})"
         )
 
-    def plot(self, ax: Any = None, *, variables: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, variables: Any = None, **kwargs: Any) -> Any:
         """Plot variables against the cumulative learning rate; returns the axes.
 
         See :func:`limitdyn.plotting.plot_trajectory`.
         """
         from ..plotting import plot_trajectory
 
-        return plot_trajectory(self, ax, variables=variables, **kwargs)
+        return plot_trajectory(self, ax=ax, variables=variables, **kwargs)
 
-    def plot_phase(self, x: Any, y: Any, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_phase(self, x: Any, y: Any, *, ax: Any = None, **kwargs: Any) -> Any:
         """Plot the orbit in the plane of two variables; returns the axes.
 
         See :func:`limitdyn.plotting.plot_phase`.
         """
         from ..plotting import plot_phase
 
-        return plot_phase(self, x, y, ax, **kwargs)
+        return plot_phase(self, x, y, ax=ax, **kwargs)
+
+    def _columns(self) -> dict[str, Any]:
+        return {"t": self.t, **{v.name: self.z[:, i] for i, v in enumerate(self.variables)}}
+
+    def _repr_html_(self) -> str:
+        return html_table(repr(self), self._columns())
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame with a ``t`` column and one column per variable."""
-        from .._optional import import_optional
-
-        pd = import_optional("pandas")
-        data = {"t": self.t, **{v.name: self.z[:, i] for i, v in enumerate(self.variables)}}
-        return pd.DataFrame(data)
+        return dataframe(self._columns())

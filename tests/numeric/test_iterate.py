@@ -145,3 +145,58 @@ def test_trajectory_is_read_only() -> None:
     traj = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.1, steps=2)
     with pytest.raises(ValueError):
         traj.z[0, 0] = 3.0
+
+
+def test_divergence_time_is_the_cumulative_time_of_the_bad_iterate(engine: str) -> None:
+    """x+ = x + tau / x from x = 0: iterate 1 is 1/0, at cumulative time tau (issue 9: the
+    numpy engine read the time from uninitialised memory)."""
+    for _ in range(3):
+        with pytest.raises(DivergenceError) as info:
+            ld.iterate(ld.explicit([1 / x], [x]), [0.0], tau=0.1, steps=10, engine=engine)
+        assert info.value.step == 1 and info.value.time == 0.1
+
+
+def test_divergence_time_on_a_schedule() -> None:
+    with pytest.raises(DivergenceError) as info:
+        ld.iterate(ld.explicit([1 / x], [x]), [0.0], schedule=[0.25, 0.5], engine="numpy")
+    assert info.value.time == 0.25
+
+
+def test_parameter_given_twice_is_refused() -> None:
+    with pytest.raises(InputError, match="parameter a is given twice"):
+        ld.iterate(ld.explicit([-a * x], [x]), [1.0], tau=0.1, steps=1, params={a: 1.0, "a": 5.0})
+
+
+def test_step_size_as_parameter_is_refused() -> None:
+    with pytest.raises(InputError, match="tau is the step size of this scheme"):
+        ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.1, steps=1, params={"tau": 0.1})
+
+
+def test_hand_built_rate_containing_the_step_is_refused() -> None:
+    """x+ = x - tau * (tau x): a rate tau, which the constructors refuse, built by hand."""
+    stage = ld.ExplicitStage((x,), (x - ld.tau * (ld.tau * x),))
+    with pytest.raises(ld.SchemeError, match="O\\(tau\\*\\*2\\) with no O\\(tau\\) term"):
+        ld.iterate(ld.Scheme((x,), (stage,)), [1.0], tau=0.1, steps=1)
+    second = sp.Symbol("tau")  # no assumptions: not ld.tau, but named like it
+    stage = ld.ExplicitStage((x,), (x - ld.tau * second * x,))
+    # refused at construction by the model, else by iterate
+    with pytest.raises(ld.SchemeError, match=r"named like (its|the) step symbol"):
+        ld.iterate(ld.Scheme((x,), (stage,)), [1.0], tau=0.1, steps=1, params={second: 1.0})
+
+
+def test_run_too_large_to_store_is_refused_before_allocation() -> None:
+    with pytest.raises(InputError, match=r"needs 1000000000001 states .*16 TB.*MAX_BYTES"):
+        ld.iterate(ld.explicit([-x], [x]), [1.0], tau=1e-3, steps=10**12)
+
+
+def test_two_step_scheme_from_one_point_starts_on_the_manifold() -> None:
+    """heavy_ball with momentum 0 is gradient descent: x_prev on the manifold is the
+    preimage x / (1 - tau) of x under x+ = (1 - tau) x (to the order of manifold_start)."""
+    hb = ld.heavy_ball(x**2 / 2, x, momentum=sp.Rational(1, 2))
+    traj = ld.iterate(hb, [1.0], tau=0.01, steps=3, engine="numpy")
+    start = ld.manifold_start(hb, [1.0], tau=0.01)
+    np.testing.assert_array_equal(traj.z[0], start)
+    gd = ld.heavy_ball(x**2 / 2, x, momentum=0)
+    z = ld.iterate(gd, [1.0], tau=0.01, steps=1, engine="numpy").z
+    # order-2 start: local error O(tau^4) = 1e-8
+    assert z[0, 1] == pytest.approx(1 / 0.99, rel=1e-7)

@@ -39,15 +39,21 @@ def test_needs_pivoting() -> None:
     [
         np.zeros((2, 2)),
         np.array([[1.0, 2.0], [2.0, 4.0]]),
-        pytest.param(
-            np.array([[np.nan, 0.0], [0.0, 1.0]]),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a NaN entry passes the scale check (max(0.0, nan) is 0.0) and the "
-                "solve returns NaN as success; the fix belongs to the hardening issue",
-            ),
-        ),
+        np.array([[np.nan, 0.0], [0.0, 1.0]]),
+        np.array([[np.inf, 0.0], [0.0, 1.0]]),
+        np.array([[1.0, 0.0], [0.0, 1e-320]]),
     ],
 )
 def test_singular_or_invalid_systems_are_reported(A: np.ndarray) -> None:
     assert not solve_small(A.copy(), np.ones(2), 2)
+
+
+def test_non_finite_right_hand_side_is_reported() -> None:
+    assert not solve_small(np.eye(2), np.array([np.nan, 1.0]), 2)
+    assert not solve_small(np.eye(2), np.array([1.0, np.inf]), 2)
+
+
+def test_overflowing_solution_is_reported() -> None:
+    """1e-300 x = 1e10 has the solution 1e310, beyond the floats."""
+    with np.errstate(over="ignore"):
+        assert not solve_small(np.array([[1e-300]]), np.array([1e10]), 1)

@@ -55,7 +55,7 @@ def test_iterates_from_the_manifold_stay_on_the_principal_root() -> None:
 
 
 def _distance_to_modified_flow(scheme, k: int, z0: np.ndarray, h: float) -> float:
-    me = ld.modified_equation(scheme, k).restrict(scheme.current)
+    me = ld.modified_equation(scheme, order=k).restrict(scheme.current)
     traj = ld.iterate(scheme, z0, tau=h, t_end=1.0)
     params = {"tau": h} if k > 0 else None
     ref = ld.integrate(me.ode(k), z0[:1], t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13)
@@ -104,3 +104,14 @@ def test_bad_arguments() -> None:
         manifold_start(hb, [1.0, 2.0], tau=0.1, params={"gamma": 0.5})
     with pytest.raises(InputError, match="order must be a non-negative integer"):
         manifold_start(hb, [1.0, 2.0], tau=0.1, params={"beta": 0.5}, order=-1)
+
+
+def test_failed_backward_step_raises_instead_of_returning_the_start() -> None:
+    """f = x^3 / 3: the reversed limit flow x' = 2 x^2 blows up at t = 1/2 from x = 1, so
+    no start exists for tau = 1."""
+    from limitdyn.errors import SolverError
+
+    xs = sp.Symbol("x")
+    hb = ld.heavy_ball(xs**3 / 3, xs, momentum=sp.Rational(1, 2))
+    with pytest.raises(SolverError, match="manifold_start: the backward step over tau = 1"):
+        ld.manifold_start(hb, [1.0], tau=1.0, order=0)
