@@ -6,6 +6,8 @@ the arrays it plots in :attr:`FigureResult.data`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..particles import (
@@ -13,6 +15,7 @@ from ..particles import (
     ToyGAN,
     TwoLayerRegression,
     gaussian_mixture,
+    grid,
     mean_field_gap,
     ring,
 )
@@ -25,57 +28,119 @@ def _clusters(cloud: np.ndarray, tol: float) -> int:
     return int(np.unique(np.round(cloud / tol), axis=0).shape[0])
 
 
-@register("mode-collapse", title="WGAN generator samples on the ring of 8 Gaussians over time")
-def mode_collapse() -> FigureResult:
-    """Arjovsky's algorithm (RMSProp, clipping) with a mean-field generator on ``ring(8)``."""
-    target = ring(8)
-    model = WGAN(
-        n_generator=100,
-        n_critic_particles=100,
-        data_dim=2,
-        latent_dim=2,
-        target=target,
-        lr=1e-2,
-        clip=1.0,
-        batch=64,
-        n_critic=5,
-        optimizer="rmsprop",
-        scaling="raw",
-        init_scale=3.0,
-        n_eval=500,
+def _units(cloud: np.ndarray, tol: float) -> int:
+    """Distinct critic units of ``cloud (M, K + 2)``, a particle ``omega`` and its mirror
+    ``-omega`` counted once: ``alpha s(u) = -alpha s(-u) + alpha``, so both give the same
+    critic up to a constant, and the dynamics maps the one's path to the other's."""
+    sign = np.where(cloud[:, :1] < 0, -1.0, 1.0)
+    return _clusters(cloud * sign, tol)
+
+
+def _panel_label(ax: Any, label: str) -> None:
+    """Prefix the panel's title with ``(label)``."""
+    ax.set_title(f"({label}) {ax.get_title()}")
+
+
+#: Settings of the mode-collapse figure (see :func:`mode_collapse_run`)
+COLLAPSE = dict(
+    n_generator=100,
+    n_critic_particles=100,
+    data_dim=2,
+    latent_dim=2,
+    lr=2e4,
+    critic_lr=50.0,
+    clip=0.05,
+    batch=64,
+    n_critic=5,
+    optimizer="sgd",
+    init_scale=1.0,
+    n_eval=500,
+)
+#: where the collapsed start of the generator is moved (between four modes of the grid)
+COLLAPSE_START = (3.0, -1.0)
+
+
+def mode_collapse_run(*, steps: int = 1000, record_every: int = 50) -> Any:
+    """The WGAN run of the mode-collapse figure (``steps`` may be reduced for tests).
+
+    Target ``grid(25)`` (VEEGAN's grid, sigma 0.05), whose mean ``(0, 0)`` is its central
+    mode; the critic's box ``c = 0.05`` keeps ``|beta . x| <= 0.4`` on the data, where the
+    sigmoid is nearly linear: the critic sees the generator's mean, barely its spread, so
+    the generator is driven to the data mean and stays concentrated there.
+    """
+    target = grid(25)
+    model = WGAN(target=target, **COLLAPSE)  # type: ignore[arg-type]
+    theta, omega = model.init_particles(0)
+    # a = a0 + 2 p moves the output by about p (the units average s(c) = 1/2)
+    theta[:, :, 0] += 2 * np.asarray(COLLAPSE_START)
+    run = model.run(
+        steps=steps, record_every=record_every, seed=0, progress=False, init=(theta, omega)
     )
-    run = model.run(steps=2400, record_every=150, seed=0, progress=False)
-    shown = [0, 4, 8, run.n_snapshots - 1]
-    fig, axes = new_figure(ncols=5, width=3.6, height=3.6)
-    ref = target.sample(1000, seed=1)
+    return model, run
+
+
+@register(
+    "mode-collapse",
+    title="WGAN with a low-capacity (clipped, near-linear) critic collapses onto one mode",
+)
+def mode_collapse() -> FigureResult:
+    """Mean-field WGAN (SGD, clip 0.05) on the 5 x 5 grid: all samples end on its central mode.
+
+    Settings (:data:`COLLAPSE`): N = M = 100, K = L = 2, SGD in the mean-field scaling with
+    ``lr = 2e4`` and a critic learning rate ``critic_lr = 50`` (``gamma_c = 0.0125``: the
+    critic's gradients are of order ``c`` and its parameters of order ``c``, the generator's
+    gradients of order ``c^2``), ``n_critic = 5``, batch 64, seed 0; the generator starts
+    concentrated (a mean-field network is, by the law of large numbers) around
+    ``(3, -1)``, between four modes. Mechanism: small critic capacity — under the clipping
+    the critic is almost an affine function, which matches first moments only.
+    """
+    model, run = mode_collapse_run()
+    target = model.target
+    shown = [0, 1, 2, run.n_snapshots - 1]
+    fig, axes = new_figure(ncols=6, width=3.3, height=3.4)
+    ref = target.sample(2000, seed=1)
     samples = []
-    for ax, i in zip(axes[:4], shown):
+    for k, (ax, i) in enumerate(zip(axes[:4], shown)):
         x = run.samples(i, n=1000, seed=2)
         samples.append(x)
-        ax.scatter(ref[:, 0], ref[:, 1], s=2, c="0.75", label="target")
+        ax.scatter(ref[:, 0], ref[:, 1], s=2, c="0.7", label="target")
         ax.scatter(x[:, 0], x[:, 1], s=2, c="C0", label="generator")
         ax.set_title(f"t = {run.times[i]:.3g} (step {run.steps[i]})")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
-        ax.set_xlim(-3, 3)
-        ax.set_ylim(-3, 3)
+        ax.set_xlim(-5, 5)
+        ax.set_ylim(-5, 5)
         ax.set_aspect("equal")
         ax.legend(loc="upper right", fontsize="small", markerscale=3)
+        _panel_label(ax, "abcd"[k])
     ax = axes[4]
-    ax.plot(run.times, run.metrics["modes_captured"], "o-", label="modes captured (of 8)")
-    ax.plot(run.times, run.metrics["sliced_w2"], "s-", label="sliced $W_2$ to target")
-    ax.plot(run.times, 10 * run.metrics["high_quality"], "^-", label=r"10 $\times$ high quality")
-    ax.set_xlabel("time $t$ (cumulative learning rate)")
-    ax.set_ylabel("metric")
-    ax.set_title("VEEGAN metrics (3 sigma)")
-    ax.legend(fontsize="small")
-    fig.suptitle("Mode collapse: WGAN (RMSProp, clip 1) on the ring of 8 Gaussians")
+    ax.plot(run.times, run.metrics["modes_captured"], "o-", label="modes captured (of 25)")
+    ax.set_ylim(-0.5, 25.5)
+    ax.set_xlabel("time $t$")
+    ax.set_ylabel("modes captured")
+    ax.set_title("modes within 3 sigma of a sample")
+    ax.legend(fontsize="small", loc="center right")
+    _panel_label(ax, "e")
+    ax = axes[5]
+    ax.plot(run.times, run.metrics["high_quality"], "^-", c="C2", label="high-quality fraction")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("time $t$")
+    ax.set_ylabel("fraction of samples")
+    ax.set_title("samples within 3 sigma of a mode")
+    ax.legend(fontsize="small", loc="center right")
+    _panel_label(ax, "f")
+    fig.suptitle(
+        "Mode collapse: WGAN (SGD, clip c = 0.05, N = M = 100) on the 5 x 5 grid; the "
+        "near-linear critic matches the mean only, and the generator stays on the central mode"
+    )
     return FigureResult(
         figure=fig,
         data={
             "times": run.times,
             "shown": np.asarray(shown),
             "samples": np.stack(samples),
+            "modes": target.modes,
+            "sigma": target.sigma,
             "modes_captured": run.metrics["modes_captured"],
             "high_quality": run.metrics["high_quality"],
             "sliced_w2": run.metrics["sliced_w2"],
@@ -83,34 +148,55 @@ def mode_collapse() -> FigureResult:
     )
 
 
+#: Settings of the critic-coagulation figure (see :func:`critic_coagulation_run`)
+COAGULATION = dict(
+    n_generator=100,
+    n_critic_particles=20,
+    data_dim=2,
+    latent_dim=2,
+    lr=20.0,
+    clip=0.05,
+    batch=64,
+    n_critic=5,
+    optimizer="sgd",
+    init_scale=3.0,
+    n_eval=0,
+)
+
+
+def critic_coagulation_run(*, steps: int = 2000, record_every: int = 50) -> Any:
+    """The WGAN run of the critic-coagulation figure (``steps`` may be reduced for tests)."""
+    model = WGAN(target=ring(8), **COAGULATION)  # type: ignore[arg-type]
+    return model, model.run(steps=steps, record_every=record_every, seed=0, progress=False)
+
+
 @register(
     "critic-coagulation",
     title="Critic particles reach the boundary of Q and coalesce (Delgadino's observation)",
 )
 def critic_coagulation() -> FigureResult:
-    """Projected SGD on the critic in the mean-field scaling, small clipping box."""
-    clip = 0.05
-    model = WGAN(
-        n_generator=100,
-        n_critic_particles=100,
-        data_dim=2,
-        latent_dim=2,
-        target=ring(8),
-        lr=20.0,
-        clip=clip,
-        batch=64,
-        n_critic=5,
-        init_scale=3.0,
-        n_eval=0,
-    )
-    run = model.run(steps=2000, record_every=100, seed=0, progress=False)
+    """Projected SGD on few critic particles: they reach the faces of Q and merge.
+
+    Settings (:data:`COAGULATION`): N = 100 generator and M = 20 critic particles on
+    ``ring(8)``, K = L = 2, SGD in the mean-field scaling with ``lr = 20``
+    (``gamma_c = n_critic N / M = 25``: a fast critic), ``n_critic = 5``, clip
+    ``c = 0.05``, batch 64, seed 0. Identical particles stay identical (the velocity
+    depends on a particle's own position and the common fields), so a merge is for ever;
+    a particle ``omega`` and its mirror ``-omega`` are the same critic unit up to a
+    constant, and the plot counts both the distinct positions and the distinct units.
+    """
+    _, run = critic_coagulation_run()
     assert run.critic is not None
+    clip = float(COAGULATION["clip"])  # type: ignore[arg-type]
     tol = 1e-4 * clip
     clusters = np.array([_clusters(c, tol) for c in run.critic])
-    boundary = run.metrics["critic_boundary"]
+    units = np.array([_units(c, tol) for c in run.critic])
+    on_face = np.isclose(np.abs(run.critic), clip, rtol=1e-12, atol=0.0).any(axis=2)
+    boundary = on_face.mean(axis=1)
     fig, axes = new_figure(ncols=3, width=4.2, height=3.8)
     ax = axes[0]
-    for i, color, size in zip([0, 2, run.n_snapshots - 1], ["0.6", "C1", "C3"], [12, 60, 30]):
+    picks = [0, 4, run.n_snapshots - 1]
+    for i, color, size in zip(picks, ["0.6", "C1", "C3"], [12, 40, 60]):
         c = run.critic[i]
         ax.scatter(
             c[:, 0],
@@ -128,22 +214,29 @@ def critic_coagulation() -> FigureResult:
     )
     ax.set_xlabel(r"$\alpha$")
     ax.set_ylabel(r"$\beta_1$")
-    ax.set_title("critic particles")
-    ax.legend(fontsize="small")
+    ax.set_title(r"critic particles, projection on $(\alpha, \beta_1)$")
+    ax.legend(fontsize="small", loc="center")
+    _panel_label(ax, "a")
     ax = axes[1]
-    ax.plot(run.times, boundary, "o-", label="fraction on the boundary of Q")
-    ax.plot(run.times, clusters / model.n_critic_particles, "s-", label="distinct positions / M")
+    ax.plot(run.times, boundary, "o-", label="on a face of Q")
+    ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("time $t$")
-    ax.set_ylabel("fraction")
-    ax.set_title("reaching the boundary, coalescing")
-    ax.legend(fontsize="small")
+    ax.set_ylabel("fraction of critic particles")
+    ax.set_title("reaching the boundary")
+    ax.legend(fontsize="small", loc="center right")
+    _panel_label(ax, "b")
     ax = axes[2]
-    ax.plot(run.times, run.metrics["critic_spread"], "o-", label="RMS distance to the mean")
+    ax.plot(run.times, clusters, "s-", label="distinct positions")
+    ax.plot(run.times, units, "^--", label=r"distinct units ($\omega \sim -\omega$)")
+    ax.set_yscale("log")
     ax.set_xlabel("time $t$")
-    ax.set_ylabel("spread")
-    ax.set_title("critic spread")
-    ax.legend(fontsize="small")
-    fig.suptitle(f"Critic coagulation on the boundary of Q = [-{clip}, {clip}]^4 (M = 100)")
+    ax.set_ylabel("number (of M = 20)")
+    ax.set_title("coalescing")
+    ax.legend(fontsize="small", loc="upper right")
+    _panel_label(ax, "c")
+    fig.suptitle(
+        f"Critic coagulation on the boundary of Q = [-{clip}, {clip}]^4 (SGD, M = 20, gamma_c = 25)"
+    )
     return FigureResult(
         figure=fig,
         data={
@@ -152,7 +245,7 @@ def critic_coagulation() -> FigureResult:
             "clip": clip,
             "boundary": boundary,
             "clusters": clusters,
-            "spread": run.metrics["critic_spread"],
+            "units": units,
         },
     )
 

@@ -1,6 +1,7 @@
 """Mean-field particle engine: WGAN, two-layer regression and the toy GAN.
 
-Delgadino's mean-field reading of WGAN training (REFERENCES.md): N generator and M
+Delgadino's mean-field reading of WGAN training (M. Delgadino, "Generative Adversarial
+Networks: Dynamics and Mode Collapse", lecture, UT Austin, 2024): N generator and M
 critic particles, time step ``dt = lr / N``, critic time scale ``gamma_c = n_critic N / M``,
 critic projected on ``Q = [-c, c]^(K+2)``. Kernels run on numpy or, when installed,
 numba (``engine="auto" | "numpy" | "numba"``); numba is imported only when a model
@@ -9,7 +10,14 @@ asks for it.
 
 from ._base import ParticleModel
 from ._chaos import MeanFieldGap, mean_field_gap
-from ._metrics import ModeCoverage, mode_coverage, sliced_wasserstein, wasserstein, wasserstein_1d
+from ._metrics import (
+    ModeCoverage,
+    WassersteinDistance,
+    mode_coverage,
+    sliced_wasserstein,
+    wasserstein,
+    wasserstein_1d,
+)
 from ._regression import TwoLayerRegression
 from ._run import ParticleRun
 from ._targets import (
@@ -38,6 +46,7 @@ __all__ = [
     "ToyGAN",
     "ToyTrajectory",
     "TwoLayerRegression",
+    "WassersteinDistance",
     "WeightedDiracs",
     "diracs",
     "gaussian_mixture",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from .._validate import steps_or_t_end
-from ._driver import RNG_BLOCK, drive, record_steps
+from .._validate import one_of, steps_or_t_end
+from ..errors import DivergenceError
+from ._driver import ON_DIVERGENCE, RNG_BLOCK, drive, record_count, record_steps
+from ._util import check_memory
 
 if TYPE_CHECKING:
     from typing import Self
@@ -102,6 +105,19 @@ class ParticleModel(abc.ABC, Generic[StateT]):
     def _record(self, state: StateT) -> None:
         """Record a snapshot of the state (and the metrics evaluated on it)."""
 
+    def _last_metrics(self, state: StateT) -> Mapping[str, float]:
+        """The metrics of the latest snapshot, which the driver checks are finite (a model
+        that does not say is checked on its result, after the run)."""
+        return {}
+
+    def _record_bytes(self) -> int:
+        """About the memory one snapshot keeps: the particles (in the shapes of
+        :meth:`init_particles`), the losses, a few metrics and the bookkeeping."""
+        parts = self.init_particles(0)
+        arrays = parts if isinstance(parts, tuple) else (parts,)
+        particles = sum(8 * int(np.size(a)) + 128 for a in arrays)
+        return particles + 8 * (len(self.loss_names) + 8) + 64
+
     @abc.abstractmethod
     def _result(
         self, state: StateT, marks: np.ndarray, losses: dict[str, np.ndarray]
@@ -148,6 +164,7 @@ class ParticleModel(abc.ABC, Generic[StateT]):
         seed: int | np.random.Generator | None = None,
         progress: bool | None = None,
         init: Any = None,
+        on_divergence: str = "raise",
     ) -> ParticleRun:
         """Train for ``steps`` steps or up to time ``t_end`` (``round(t_end / dt)`` steps).
 
@@ -164,26 +181,100 @@ class ParticleModel(abc.ABC, Generic[StateT]):
             Progress bar; by default only on a terminal.
         init : optional
             Initial particles in the shapes of :meth:`init_particles`.
+        on_divergence : {"raise", "stop"}
+            What to do when a random input, the state, a loss or a metric leaves the
+            finite floats: raise :class:`~limitdyn.errors.DivergenceError`, or stop and
+            return the snapshots recorded before that step, with ``diverged_at`` set to it
+            (as :func:`limitdyn.iterate`).
 
         Returns
         -------
         ParticleRun
             Snapshots at steps ``0, record_every, 2 record_every, ..., steps``, with the
-            model's losses and metrics (see the model's class docstring).
+            model's losses and metrics (see the model's class docstring); after a stop,
+            the snapshots before ``diverged_at``.
 
         Raises
         ------
         InputError
-            For bad arguments.
+            For bad arguments, or snapshots that would need more than
+            :data:`~limitdyn.particles._util.MEMORY_LIMIT` bytes (checked before anything
+            is allocated).
         DivergenceError
-            When an iterate is not finite.
+            With the first step whose random inputs, state, loss or metric is not finite
+            and its time (``on_divergence="raise"``, or a non-finite initial snapshot).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(lr=100.0, latent="logistic")  # explicit steps far too large
+        >>> run = toy.run(steps=50, record_every=2, init=([1.0], [0.5]), on_divergence="stop")
+        >>> run.diverged_at, run.steps.tolist()
+        (8, [0, 2, 4, 6])
+        >>> toy.run(steps=50, record_every=2, init=([1.0], [0.5]))
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.DivergenceError: ToyGAN: the metric 'energy' is not finite (iterate 8, ...
         """
+        mode = one_of(on_divergence, "on_divergence", ON_DIVERGENCE)
         n_steps, t = steps_or_t_end(steps, t_end)
         if n_steps is None:
             assert t is not None
             n_steps = round(t / self.dt)
+        n_records = record_count(n_steps, record_every)
+        check_memory(
+            n_records * self._record_bytes(),
+            f"a {self.name} run recording {n_records} snapshots ({n_steps} steps)",
+            hint="record fewer snapshots (a larger record_every)",
+        )
         marks = record_steps(n_steps, record_every)
         with self._in_force():
             state = self._start(init, seed, len(marks))
-            losses = drive(self, state, marks, progress=progress)
-        return self._result(state, np.asarray(marks), losses)
+            driven = drive(self, state, marks, progress=progress, on_divergence=mode)
+        kept = driven.recorded
+        run = self._result(state, np.asarray(marks[:kept]), driven.losses)
+        bad = _first_non_finite(run, kept)
+        if bad is not None:
+            index, what = bad
+            step = int(marks[index])
+            if mode == "raise" or index == 0:
+                raise DivergenceError(
+                    f"{self.name}: {what} not finite", step=step, time=step * self.dt
+                )
+            return _truncated(run, index, step)
+        return _truncated(run, kept, driven.diverged_at)
+
+
+def _first_non_finite(run: ParticleRun, kept: int) -> tuple[int, str] | None:
+    """The first of the ``kept`` snapshots of ``run`` with a non-finite particle or metric."""
+    first: tuple[int, str] | None = None
+    arrays = {"the generator particles are": run.generator}
+    if run.critic is not None:
+        arrays["the critic particles are"] = run.critic
+    arrays.update({f"the metric {k!r} is": v for k, v in run.metrics.items()})
+    for what, a in arrays.items():
+        rows = np.asarray(a, dtype=np.float64)[:kept].reshape(min(kept, len(a)), -1)
+        ok = np.isfinite(rows).all(axis=1)
+        if not ok.all():
+            index = int(ok.argmin())
+            if first is None or index < first[0]:
+                first = (index, what)
+    return first
+
+
+def _truncated(run: ParticleRun, kept: int, diverged_at: int | None) -> ParticleRun:
+    """``run`` with its first ``kept`` snapshots only, and ``diverged_at``."""
+
+    def cut(a: Any) -> Any:
+        return None if a is None else a[:kept]
+
+    return dataclasses.replace(
+        run,
+        times=run.times[:kept],
+        steps=run.steps[:kept],
+        generator=run.generator[:kept],
+        critic=cut(run.critic),
+        losses={k: v[:kept] for k, v in run.losses.items()},
+        metrics={k: v[:kept] for k, v in run.metrics.items()},
+        diverged_at=diverged_at,
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import dataframe, html_table
 from .._progress import progress_bar
 from .._validate import positive_float, positive_int
 from ..errors import InputError
@@ -50,11 +51,34 @@ class MeanFieldGap:
     exponent: float
     prefactor: float
 
-    def __repr__(self) -> str:
+    @property
+    def n_seeds(self) -> int:
+        """Seeds averaged over at each size."""
+        return int(self.d2.shape[1])
+
+    def _summary(self) -> str:
         return (
-            f"MeanFieldGap(sizes={self.sizes.tolist()}, reference_size={self.reference_size}, "
-            f"t_end={self.t_end:g}, exponent={self.exponent:.3f})"
+            f"MeanFieldGap: E d_2^2 ~ {self.prefactor:.3g} N^{self.exponent:.3f} at "
+            f"t = {self.t_end:g} ({self.n_seeds} seeds, reference N = {self.reference_size})"
         )
+
+    def _columns(self) -> dict[str, Any]:
+        return {"N": self.sizes.tolist(), "mean d2": self.mean, "stderr": self.stderr}
+
+    def __repr__(self) -> str:
+        rows = "".join(
+            f"\n  N = {n:>6d}   mean d2 = {m:.4g} +- {e:.2g}"
+            for n, m, e in zip(self.sizes.tolist(), self.mean, self.stderr)
+        )
+        return f"{self._summary()}{rows}"
+
+    def _repr_html_(self) -> str:
+        return html_table(self._summary(), self._columns())
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame indexed by ``N`` with columns ``mean d2`` and ``stderr``
+        (pandas is optional: the ``table`` extra)."""
+        return dataframe(self._columns(), index="N")
 
     def plot(self, *, ax: Any = None) -> Any:
         """``E d_2^2`` against ``N``; see :func:`limitdyn.plotting.plot_mean_field_gap`."""
@@ -75,7 +99,7 @@ def mean_field_gap(
     *,
     sizes: Sequence[int],
     t_end: float,
-    seeds: Sequence[int] | int = (0, 1, 2),
+    seeds: Sequence[int | np.random.Generator] | int = (0, 1, 2),
     reference_size: int | None = None,
     progress: bool | None = None,
 ) -> MeanFieldGap:
@@ -98,8 +122,8 @@ def mean_field_gap(
         At least two particle numbers.
     t_end : float
         Comparison time.
-    seeds : sequence of int or int
-        Seeds (or their number) averaged over.
+    seeds : sequence of int or numpy.random.Generator, or int
+        Seeds (or their number, for seeds ``0, 1, ...``) averaged over.
     reference_size : int, optional
         ``N_ref`` (default ``16 * max(sizes)``).
 
@@ -120,7 +144,20 @@ def mean_field_gap(
     if len(ns) < 2:
         raise InputError(f"sizes needs at least two particle numbers, got {list(sizes)!r}")
     t = positive_float(t_end, "t_end")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if isinstance(seeds, (bool, np.random.Generator)):
+        raise InputError(
+            f"seeds takes a number or a sequence of seeds, got {type(seeds).__name__}; "
+            "for one generator pass [generator]"
+        )
+    seed_list: list[Any]
+    if isinstance(seeds, (int, np.integer)):
+        seed_list = list(range(positive_int(seeds, "seeds")))
+    else:
+        # a Generator gives one key, so that every size starts from the same streams
+        seed_list = [
+            int(s.integers(0, 2**63 - 1)) if isinstance(s, np.random.Generator) else s
+            for s in seeds
+        ]
     if not seed_list:
         raise InputError("seeds is empty")
     n_ref = positive_int(reference_size, "reference_size") if reference_size else 16 * max(ns)

@@ -40,12 +40,17 @@ class WGANHyper(NamedTuple):
         Half-width of the critic's box ``Q``; ``<= 0`` for no projection.
     parallel : bool
         Run the threaded kernels (the numpy engine ignores it).
+    per_particle : bool
+        RMSProp's second moment per particle: ``ms_i = rho ms_i + (1 - rho) |g_i|^2`` with
+        ``|g_i|^2`` the squared norm of particle ``i``'s (scaled) gradient over all its
+        coordinates, stored in every coordinate of the particle; False (the default) for
+        one second moment per coordinate.
 
     Examples
     --------
     >>> h = WGANHyper(0, 0.1, 0.1, 1.0, 1.0, False, 0.99, 1e-8, 0.01, False)
-    >>> h.clip, h._replace(clip=-1.0).clip
-    (0.01, -1.0)
+    >>> h.clip, h._replace(clip=-1.0).clip, h.per_particle
+    (0.01, -1.0, False)
     """
 
     kind: int
@@ -58,6 +63,7 @@ class WGANHyper(NamedTuple):
     eps: float
     clip: float
     parallel: bool
+    per_particle: bool = False
 
 
 class RegressionHyper(NamedTuple):
@@ -128,7 +134,10 @@ class ParticleKernels(Protocol):
         loss_c: np.ndarray,
         loss_g: np.ndarray,
     ) -> int:
-        """``Zg.shape[0]`` WGAN steps in place; the first non-finite step, or -1."""
+        """``Zg.shape[0]`` WGAN steps in place; the first non-finite step, or -1.
+
+        ``msP`` and ``msW`` (RMSProp's second moments) have the shapes of ``P`` and ``W``.
+        """
 
     def regression_block(
         self, P: np.ndarray, X: np.ndarray, Y: np.ndarray, hyper: RegressionHyper, loss: np.ndarray

@@ -25,7 +25,7 @@ Layouts (structure of arrays, particles contiguous so loops vectorise):
   ``W[K+1] = gamma``;
 - batches are stored feature-major: latent ``Z`` : ``(L, m)``, points ``X`` : ``(K, m)``.
 
-Performance notes (see ``shared/PERFORMANCE.md`` and ``benchmarks/README.md``):
+Performance notes (see ``docs/performance.rst`` and ``benchmarks/README.md``):
 the sigmoid uses a branch-free ``exp`` built from integer bit manipulation on the exponent
 (range reduction plus Cephes' rational form, so that the sigmoid costs one division;
 relative errors below 1e-15), which vectorises where ``np.exp`` compiles to a scalar libm
@@ -78,13 +78,17 @@ PARTICLE_BLOCK = 256
 
 def _jit(*, parallel: bool = False, inline: bool = False) -> Any:
     if HAVE_NUMBA:
-        return _numba.njit(
-            cache=True,
-            fastmath=False,
-            parallel=parallel,
-            error_model="numpy",
-            inline="always" if inline else "never",
-        )
+        options: dict[str, Any] = {
+            "fastmath": False,
+            "parallel": parallel,
+            "error_model": "numpy",
+            "inline": "always" if inline else "never",
+        }
+        try:  # the verified cache under limitdyn's cache root (limitdyn/_cachedir.py)
+            from limitdyn._cachedir import cached_njit
+        except ImportError:  # pragma: no cover - this file imported alone, without limitdyn
+            return _numba.njit(cache=True, **options)
+        return lambda func: cached_njit(func, **options)
 
     def identity(func: Any) -> Any:
         return func
@@ -1174,14 +1178,32 @@ def _update(
     rho: float,
     eps: float,
     clip: float,
+    per_particle: bool,
+    n_particles: int,
 ) -> None:
     """In place on flat arrays: ``x += eta * dir(gscale * g)``, then clip to ``[-clip, clip]``.
 
     ``dir`` is the identity (SGD) or RMSProp's ``g / (sqrt(ms) + eps)`` with
-    ``ms = rho ms + (1 - rho) g**2``. ``clip <= 0`` means no projection.
+    ``ms = rho ms + (1 - rho) g**2`` per coordinate, or with ``per_particle`` per particle:
+    ``ms_i = rho ms_i + (1 - rho) sum_r g[r, i]**2`` over the coordinates ``r`` of particle
+    ``i`` (flat index ``r * n_particles + i``), stored in each of them. ``clip <= 0``
+    means no projection.
     """
     n = x.shape[0]
-    if rms:
+    if rms and per_particle:
+        rows = n // n_particles
+        for i in range(n_particles):
+            s2 = 0.0
+            for r in range(rows):
+                gi = gscale * g[r * n_particles + i]
+                s2 += gi * gi
+            mi = rho * ms[i] + (1.0 - rho) * s2
+            den = np.sqrt(mi) + eps
+            for r in range(rows):
+                q = r * n_particles + i
+                ms[q] = mi
+                x[q] += eta * ((gscale * g[q]) / den)
+    elif rms:
         for i in range(n):
             gi = gscale * g[i]
             mi = rho * ms[i] + (1.0 - rho) * gi * gi
@@ -1240,6 +1262,7 @@ def wgan_block(
     eps = hyper.eps
     clip = hyper.clip
     parallel = hyper.parallel
+    pp = hyper.per_particle
     K = P.shape[0]
     M = W.shape[1]
     S = Zg.shape[0]
@@ -1270,7 +1293,7 @@ def wgan_block(
             for j in range(M):
                 d += W[0, j] * GW[0, j]
             loss_c[st] = d / M
-            _update(Wf, GWf, msWf, eta_c, gscale_c, rms, rho, eps, clip)
+            _update(Wf, GWf, msWf, eta_c, gscale_c, rms, rho, eps, clip, pp, M)
         if parallel:
             gen_forward(P, Zg[st], kind, Gg)
             critic_input_grad(W, Gg, kind, E, F)
@@ -1285,7 +1308,7 @@ def wgan_block(
             gen_backward(P, Zg[st], E, kind, GP)
         else:
             gen_backward_serial(P, Zg[st], E, kind, GP)
-        _update(Pf, GPf, msPf, eta_g, gscale_g, rms, rho, eps, -1.0)
+        _update(Pf, GPf, msPf, eta_g, gscale_g, rms, rho, eps, -1.0, pp, P.shape[2])
         if not (_all_finite(Pf) and _all_finite(Wf)):
             return st
     return -1

@@ -110,9 +110,15 @@ def _update(
     rho: float,
     eps: float,
     clip: float,
+    per_particle: bool = False,
 ) -> None:
     gs = gscale * g
-    if rms:
+    if rms and per_particle:  # one second moment per particle (the last axis)
+        n = x.shape[-1]
+        ms2 = ms.reshape(-1, n)
+        ms2[...] = rho * ms2[0] + (1.0 - rho) * (gs * gs).reshape(-1, n).sum(axis=0)
+        x += eta * (gs / (np.sqrt(ms) + eps))
+    elif rms:
         ms *= rho
         ms += (1.0 - rho) * gs * gs
         x += eta * (gs / (np.sqrt(ms) + eps))
@@ -135,7 +141,8 @@ def wgan_block(
     loss_g: np.ndarray,
 ) -> int:
     """See :func:`limitdyn.particles._kernels.wgan_block` (``hyper.parallel`` is ignored)."""
-    kind, eta_g, eta_c, gscale_g, gscale_c, rms, rho, eps, clip, _ = hyper
+    kind, eta_g, eta_c, gscale_g, gscale_c = hyper[:5]
+    rms, rho, eps, clip, pp = hyper.rms, hyper.rho, hyper.eps, hyper.clip, hyper.per_particle
     K = P.shape[0]
     M = W.shape[1]
     m = Zg.shape[2]
@@ -151,12 +158,12 @@ def wgan_block(
             gen_forward(P, Zc[st, c], kind, G)
             critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
             loss_c[st] = W[0] @ GW[0] / M
-            _update(W, GW, msW, eta_c, gscale_c, rms, rho, eps, clip)
+            _update(W, GW, msW, eta_c, gscale_c, rms, rho, eps, clip, pp)
         gen_forward(P, Zg[st], kind, Gg)
         critic_input_grad(W, Gg, kind, E, F)
         loss_g[st] = F.mean()
         gen_backward(P, Zg[st], E, kind, GP)
-        _update(P, GP, msP, eta_g, gscale_g, rms, rho, eps, -1.0)
+        _update(P, GP, msP, eta_g, gscale_g, rms, rho, eps, -1.0, pp)
         if not (np.isfinite(P).all() and np.isfinite(W).all()):
             return st
     return -1

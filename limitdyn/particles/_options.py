@@ -1,4 +1,5 @@
-"""The option names of the particle models: dtypes, activations, optimizers, scalings.
+"""The option names of the particle models: dtypes, activations, optimizers, scalings,
+RMSProp's normalisations.
 
 Each tuple lists the valid names of one option (the first is the default where there is
 one); :func:`resolve_dtype` and :func:`activation_code` turn a name into what the kernels
@@ -18,6 +19,7 @@ __all__ = [
     "ACTIVATIONS",
     "DTYPES",
     "OPTIMIZERS",
+    "RMSPROP_NORMS",
     "SCALINGS",
     "activation_code",
     "resolve_dtype",
@@ -28,6 +30,9 @@ DTYPES = ("float64", "float32")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OPTIMIZERS = ("sgd", "rmsprop")
 SCALINGS = ("mean-field", "raw")
+#: RMSProp's second moment per coordinate (Tieleman and Hinton) or per particle, of the
+#: squared norm of the particle's gradient (Delgadino's slides)
+RMSPROP_NORMS = ("coordinate", "particle")
 
 
 def resolve_dtype(dtype: Any) -> np.dtype:

@@ -406,6 +406,9 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         r = self._forward(state.P, state.x_eval) - state.y_eval
         state.energy.append(0.5 * float(np.sum(r * r)) / r.shape[0])
 
+    def _last_metrics(self, state: _RegressionState) -> Mapping[str, float]:
+        return {"energy": state.energy[-1]}
+
     def _result(
         self, state: _RegressionState, marks: np.ndarray, losses: dict[str, np.ndarray]
     ) -> ParticleRun:

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._display import dataframe, html_table
+from .._optional import import_optional
+from .._validate import as_generator
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -39,6 +42,9 @@ class ParticleRun:
         (``nan`` at the first snapshot).
     metrics : Mapping[str, numpy.ndarray]
         ``(S,)`` metrics evaluated at each snapshot.
+    diverged_at : int or None
+        For a run stopped by ``on_divergence="stop"``: the first step whose state, inputs,
+        losses or metrics were not finite (the snapshots are those before it); else None.
 
     Examples
     --------
@@ -46,6 +52,8 @@ class ParticleRun:
     >>> run = ToyGAN(lr=0.1).run(steps=4, record_every=2, init=([1.0], [0.0]))
     >>> run.times.tolist(), run.generator.shape, sorted(run.metrics)
     ([0.0, 0.2, 0.4], (3, 1), ['energy'])
+    >>> run.to_dataframe().columns.tolist()
+    ['time', 'step', 'energy', 'loss: payoff']
     """
 
     model: ParticleModel[Any]
@@ -55,14 +63,73 @@ class ParticleRun:
     critic: np.ndarray | None = None
     losses: Mapping[str, np.ndarray] = field(default_factory=dict)
     metrics: Mapping[str, np.ndarray] = field(default_factory=dict)
+    diverged_at: int | None = None
 
     def __repr__(self) -> str:
         crit = "None" if self.critic is None else str(self.critic.shape)
         return (
             f"ParticleRun(model={self.model!r}, snapshots={self.times.size}, "
             f"t=[{self.times[0]:.4g}, {self.times[-1]:.4g}], generator={self.generator.shape}, "
-            f"critic={crit}, losses={sorted(self.losses)}, metrics={sorted(self.metrics)})"
+            f"critic={crit}, losses={sorted(self.losses)}, metrics={sorted(self.metrics)}"
+            f"{'' if self.diverged_at is None else f', diverged_at={self.diverged_at}'})"
         )
+
+    # ------------------------------------------------------------------ display
+    def _summary(self) -> str:
+        n = self.generator.shape[1]
+        m = "" if self.critic is None else f", M = {self.critic.shape[1]}"
+        stop = (
+            "" if self.diverged_at is None else f", stopped: not finite at step {self.diverged_at}"
+        )
+        return (
+            f"{self.model.name} run: N = {n}{m}, {int(self.steps[-1])} steps, "
+            f"{self.n_snapshots} snapshots, t in [{self.times[0]:.4g}, {self.times[-1]:.4g}]"
+            f"{stop}"
+        )
+
+    def _columns(self) -> dict[str, Any]:
+        cols: dict[str, Any] = {"time": self.times, "step": self.steps}
+        cols.update({name: np.asarray(v) for name, v in self.metrics.items()})
+        cols.update({f"loss: {name}": np.asarray(v) for name, v in self.losses.items()})
+        return cols
+
+    def _repr_html_(self) -> str:
+        """The summary line (model, N, M, steps, time span) and the recorded metrics and
+        losses at each snapshot."""
+        return html_table(self._summary(), self._columns())
+
+    def to_dataframe(self) -> Any:
+        """One row per snapshot: ``time``, ``step``, each metric, and each loss as
+        ``"loss: NAME"`` (pandas, the ``table`` extra)."""
+        return dataframe(self._columns())
+
+    def to_xarray(self) -> Any:
+        """The snapshots as an :class:`xarray.Dataset` (xarray, the ``table`` extra).
+
+        Variables: ``generator`` (``time x particle x ...`` coordinates of the generator
+        particles), ``critic`` (``time x critic_particle x coordinate``, where there is a
+        critic), each metric and each loss (``loss_NAME``) as a time series; coordinates
+        ``time`` and ``step`` (along ``time``) and the names of the critic coordinates.
+        """
+        xr = import_optional("xarray")
+        g = np.asarray(self.generator)
+        gdims = ["time", "particle"] + [f"generator_axis_{k}" for k in range(1, g.ndim - 1)]
+        data: dict[str, Any] = {"generator": (gdims, g)}
+        coords: dict[str, Any] = {"time": self.times, "step": ("time", self.steps)}
+        if self.critic is not None:
+            c = np.asarray(self.critic)
+            names = self.model.critic_coordinate_names
+            cdims = ["time", "critic_particle"] + (
+                ["coordinate"] if c.ndim == 3 else [f"critic_axis_{k}" for k in range(2, c.ndim)]
+            )
+            data["critic"] = (cdims, c)
+            if names is not None and c.ndim == 3 and len(names) == c.shape[2]:
+                coords["coordinate"] = names
+        for name, v in self.metrics.items():
+            data[name] = ("time", np.asarray(v))
+        for name, v in self.losses.items():
+            data[f"loss_{name}"] = ("time", np.asarray(v))
+        return xr.Dataset(data, coords=coords, attrs={"model": repr(self.model)})
 
     @property
     def n_snapshots(self) -> int:
@@ -107,14 +174,24 @@ class ParticleRun:
         index: int = -1,
         *,
         n: int = 1000,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
         ax: Any = None,
         target: bool = True,
     ) -> Any:
-        """Generator samples over target samples; see :func:`limitdyn.plotting.plot_run_samples`."""
+        """Generator samples over target samples; see :func:`limitdyn.plotting.plot_run_samples`.
+
+        ``seed`` is an int or a :class:`numpy.random.Generator` (which then draws the
+        int seed of the plot).
+        """
         from ..plotting._particles import plot_run_samples
 
-        return plot_run_samples(self, index, n=n, seed=seed, ax=ax, target=target)
+        if isinstance(seed, np.random.Generator):
+            seed = int(seed.integers(2**62))
+        else:
+            as_generator(seed)  # an int (or the error naming what seed was)
+            if seed is None:
+                raise InputError("plot_samples: seed must be an int or a numpy Generator")
+        return plot_run_samples(self, index, n=n, seed=int(seed), ax=ax, target=target)
 
     def plot_critic(
         self, index: int = -1, *, dims: tuple[int, int] = (0, 1), ax: Any = None

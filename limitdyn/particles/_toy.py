@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._display import dataframe, html_table
 from .._validate import as_generator, one_of, positive_float, positive_int
 from ..errors import InputError
 from ._base import ParticleModel
@@ -73,12 +74,34 @@ class ToyTrajectory:
     omega: np.ndarray
     energy: np.ndarray
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         return (
-            f"ToyTrajectory(points={self.times.size}, t_end={self.times[-1]:.4g}, "
-            f"N={self.theta.shape[1]}, M={self.omega.shape[1]}, "
-            f"energy drift={float(np.ptp(self.energy)):.2e})"
+            f"ToyTrajectory: {self.times.size} points on [0, {self.times[-1]:.4g}], "
+            f"N = {self.theta.shape[1]}, M = {self.omega.shape[1]}, "
+            f"energy drift {float(np.ptp(self.energy)):.2e}"
         )
+
+    def _columns(self, *, every_particle: bool = True) -> dict[str, Any]:
+        cols: dict[str, Any] = {"time": self.times, "energy": self.energy}
+        if not every_particle:
+            cols["mean theta"] = self.theta.mean(axis=1)
+            cols["mean omega"] = self.omega.mean(axis=1)
+            return cols
+        cols.update({f"theta[{i}]": self.theta[:, i] for i in range(self.theta.shape[1])})
+        cols.update({f"omega[{j}]": self.omega[:, j] for j in range(self.omega.shape[1])})
+        return cols
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+    def _repr_html_(self) -> str:
+        few = self.theta.shape[1] + self.omega.shape[1] <= 6
+        return html_table(self._summary(), self._columns(every_particle=few))
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame indexed by ``time``: ``energy``, each ``theta[i]`` and each
+        ``omega[j]`` (pandas is optional: the ``table`` extra)."""
+        return dataframe(self._columns(), index="time")
 
 
 @dataclass
@@ -89,6 +112,7 @@ class _ToyState:
     omega: np.ndarray
     thetas: list[np.ndarray]
     omegas: list[np.ndarray]
+    energies: list[float]
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -303,7 +327,7 @@ class ToyGAN(ParticleModel[_ToyState]):
         else:
             th, om = self._check(*init)
             th, om = th.copy(), om.copy()
-        return _ToyState(theta=th, omega=om, thetas=[], omegas=[])
+        return _ToyState(theta=th, omega=om, thetas=[], omegas=[], energies=[])
 
     def _draw(self, state: _ToyState) -> tuple[np.ndarray, ...]:
         return ()  # exact expectations: nothing random
@@ -335,6 +359,10 @@ class ToyGAN(ParticleModel[_ToyState]):
     def _record(self, state: _ToyState) -> None:
         state.thetas.append(state.theta.copy())
         state.omegas.append(state.omega.copy())
+        state.energies.append(float(self.energy(state.theta, state.omega)))
+
+    def _last_metrics(self, state: _ToyState) -> Mapping[str, float]:
+        return {"energy": state.energies[-1]}
 
     def _result(
         self, state: _ToyState, marks: np.ndarray, losses: dict[str, np.ndarray]
@@ -347,5 +375,5 @@ class ToyGAN(ParticleModel[_ToyState]):
             generator=theta_s,
             critic=omega_s,
             losses=losses,
-            metrics={"energy": self.energy(theta_s, omega_s)},
+            metrics={"energy": np.asarray(state.energies)},
         )

@@ -10,6 +10,49 @@ import numpy as np
 from .._validate import as_generator
 from ..errors import InputError
 
+#: the most memory one particle call may allocate (runs, metrics, transport plans): a fixed
+#: cap, so that whether a call is refused does not depend on the machine's current load
+MEMORY_LIMIT = 16 * 2**30
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in the largest binary unit that keeps the number at least 1.
+
+    Examples
+    --------
+    >>> format_bytes(512), format_bytes(3 * 2**30), format_bytes(1.5 * 2**50)
+    ('512 B', '3.0 GiB', '1536.0 TiB')
+    """
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def check_memory(nbytes: float, what: str, *, hint: str = "") -> None:
+    """Refuse, before allocating, a call that would need more than :data:`MEMORY_LIMIT`.
+
+    Raises
+    ------
+    InputError
+        Naming ``what``, the memory it would need and the limit (and ``hint``).
+
+    Examples
+    --------
+    >>> check_memory(2**20, "a run")
+    >>> check_memory(2.0**40, "a run of 10**8 snapshots", hint="record less often")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: a run of 10**8 snapshots would need about 1.0 TiB of memory, \
+more than the limit of 16.0 GiB; record less often
+    """
+    if nbytes > MEMORY_LIMIT:
+        tail = f"; {hint}" if hint else ""
+        raise InputError(
+            f"{what} would need about {format_bytes(nbytes)} of memory, more than the limit "
+            f"of {format_bytes(MEMORY_LIMIT)}{tail}"
+        )
+
 
 def child_generators(seed: int | np.random.Generator | None, n: int) -> list[np.random.Generator]:
     """``n`` independent generators derived from ``seed`` (deterministically).
@@ -50,16 +93,21 @@ def cloud(x: Any, name: str, *, dim: int | None = None) -> np.ndarray:
     return a
 
 
-def probability_weights(weights: Any, n: int, name: str) -> np.ndarray:
+def probability_weights(weights: Any, n: int, name: str, *, normalise: bool = True) -> np.ndarray:
     """``weights`` normalised to sum 1 (uniform for None).
 
     Raises an :class:`InputError` naming ``name`` unless they have shape ``(n,)``, are
-    finite and non-negative, and have a positive total.
+    finite and non-negative, and have a positive total — or, with ``normalise=False``
+    (probability vectors), a total of 1 up to ``1e-9``.
 
     Examples
     --------
     >>> probability_weights([1.0, 3.0], 2, "w").tolist()
     [0.25, 0.75]
+    >>> probability_weights([1.0, 3.0], 2, "w", normalise=False)
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: w sum to 4.0, expected 1 (pass w / w.sum())
     """
     if weights is None:
         return np.full(n, 1.0 / n)
@@ -74,6 +122,8 @@ def probability_weights(weights: Any, n: int, name: str) -> np.ndarray:
     total = w.sum()
     if total <= 0:
         raise InputError(f"{name} sum to {total}, need a positive total")
+    if not normalise and abs(total - 1.0) > 1e-9:
+        raise InputError(f"{name} sum to {float(total)!r}, expected 1 (pass w / w.sum())")
     return w / total
 
 

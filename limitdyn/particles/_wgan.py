@@ -28,10 +28,18 @@ from ._base import ParticleModel
 from ._driver import RNG_BLOCK
 from ._kernel_api import ParticleKernels, WGANHyper, kernels
 from ._metrics import _directions, _sliced_pp, mode_coverage
-from ._options import ACTIVATIONS, OPTIMIZERS, SCALINGS, activation_code, resolve_dtype
+from ._options import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    RMSPROP_NORMS,
+    SCALINGS,
+    activation_code,
+    resolve_dtype,
+)
 from ._run import ParticleRun
 from ._targets import Target
 from ._util import (
+    check_memory,
     child_generators,
     critic_layout,
     feature_major,
@@ -86,6 +94,22 @@ class WGAN(ParticleModel[_WGANState]):
       time axis differs by ``N``); with RMSProp each particle moves by about ``lr``
       per step instead of ``lr / N``.
 
+    Two time scales: ``critic_lr`` (or ``gamma_c``) gives the critic its own learning
+    rate ``alpha_c`` in place of ``lr`` in its update (mean-field: ``omega_j +=
+    (alpha_c / M) u_j``; raw: ``w += alpha_c opt(grad)``), so that
+    ``gamma_c = n_critic N alpha_c / (M lr)``. RMSProp normalises per coordinate
+    (``rmsprop_norm="coordinate"``, Tieleman and Hinton) or, as on Delgadino's slides,
+    per particle (``"particle"``): ``ms_i = rho ms_i + (1 - rho) |v_i|^2`` with
+    ``|v_i|^2`` the squared Euclidean norm of particle ``i``'s velocity over all its
+    coordinates, and ``u_i = v_i / (sqrt(ms_i) + eps)``, so a particle keeps the
+    direction of its velocity.
+
+    Memory: a model whose run would need more than
+    :data:`~limitdyn.particles._util.MEMORY_LIMIT` (16 GiB, a fixed cap) for its
+    particles, optimizer state, random batches and evaluation samples is refused when it
+    is built, and a run whose snapshots would exceed it when it starts, before anything
+    is allocated.
+
     A WGAN is a frozen configuration: :func:`dataclasses.replace` (or :meth:`replace`)
     gives a changed copy, validated again. :meth:`run` returns a :class:`ParticleRun`
     with losses ``"critic"`` (the batch estimate of ``E f(x) - E f(g(z))``) and
@@ -104,6 +128,11 @@ class WGAN(ParticleModel[_WGANState]):
         The data distribution (see :func:`ring`, :func:`grid`, :func:`sampler`, ...).
     lr : float
         Learning rate ``alpha`` (default 5e-5 as in Arjovsky et al.).
+    critic_lr : float, optional
+        The critic's learning rate (default ``lr``).
+    gamma_c : float, optional
+        The critic's time scale, instead of ``critic_lr``: ``critic_lr = gamma_c lr M /
+        (n_critic N)`` (give at most one of them; stored as ``critic_lr``).
     n_critic : int
         Critic substeps per generator step.
     clip : float or None
@@ -115,13 +144,15 @@ class WGAN(ParticleModel[_WGANState]):
     activation : {"sigmoid", "tanh", "relu"}
     rmsprop_decay, rmsprop_eps : float
         RMSProp's ``rho`` in ``ms = rho ms + (1 - rho) g^2`` and its ``eps``.
+    rmsprop_norm : {"coordinate", "particle"}
+        RMSProp's second moment per coordinate or per particle (see above).
     init_scale : float
         Standard deviation of the generator's initial parameters (i.i.d. normal); the
         critic starts uniform on ``Q`` (normal with this deviation without clipping).
     engine : {"auto", "numpy", "numba"} or Engine
         Stored as the resolved :class:`~limitdyn._engine.Engine`.
     dtype : {"float64", "float32"}
-        Storage and arithmetic precision (float64 by default, see PERFORMANCE.md).
+        Storage and arithmetic precision (float64 by default, see ``docs/performance.rst``).
     threads : int, optional
         Threads of the numba engine.
     n_eval : int
@@ -130,7 +161,8 @@ class WGAN(ParticleModel[_WGANState]):
     Raises
     ------
     InputError
-        For an invalid argument, naming it.
+        For an invalid argument, naming it; for sizes whose run would need more memory
+        than the cap, with the memory they would need.
 
     Examples
     --------
@@ -146,6 +178,19 @@ class WGAN(ParticleModel[_WGANState]):
     True
     >>> model.replace(n_generator=40).dt
     0.0025
+
+    Two time scales and RMSProp per particle:
+
+    >>> slow = model.replace(critic_lr=0.01, optimizer="rmsprop", rmsprop_norm="particle")
+    >>> slow.gamma_c, model.replace(gamma_c=2.5).critic_lr
+    (1.0, 0.025)
+    >>> WGAN(n_generator=10**9, n_critic_particles=10, data_dim=2, latent_dim=2,
+    ...      target=ring(8), engine="numpy")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: WGAN(n_generator=1000000000, n_critic_particles=10, \
+data_dim=2, latent_dim=2, batch=64, n_critic=5, n_eval=512) would need about 178.8 GiB \
+of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batches
     """
 
     name: ClassVar[str] = "WGAN"
@@ -157,6 +202,7 @@ class WGAN(ParticleModel[_WGANState]):
     latent_dim: int
     target: Target
     lr: float
+    critic_lr: float | None
     n_critic: int
     clip: float | None
     batch: int
@@ -165,6 +211,7 @@ class WGAN(ParticleModel[_WGANState]):
     activation: str
     rmsprop_decay: float
     rmsprop_eps: float
+    rmsprop_norm: str
     init_scale: float
     engine: Engine
     dtype: np.dtype
@@ -180,6 +227,8 @@ class WGAN(ParticleModel[_WGANState]):
         latent_dim: int,
         target: Target,
         lr: float = 5e-5,
+        critic_lr: float | None = None,
+        gamma_c: float | None = None,
         n_critic: int = 5,
         clip: float | None = 0.01,
         batch: int = 64,
@@ -188,6 +237,7 @@ class WGAN(ParticleModel[_WGANState]):
         activation: str = "sigmoid",
         rmsprop_decay: float = 0.99,
         rmsprop_eps: float = 1e-8,
+        rmsprop_norm: str = "coordinate",
         init_scale: float = 1.0,
         engine: str | Engine = "auto",
         dtype: Any = "float64",
@@ -206,6 +256,11 @@ class WGAN(ParticleModel[_WGANState]):
         if not 0 <= decay < 1:
             raise InputError(f"rmsprop_decay must lie in [0, 1), got {rmsprop_decay!r}")
         resolved = get_engine(engine, threads=threads)
+        if critic_lr is not None and gamma_c is not None:
+            raise InputError(
+                f"give at most one of critic_lr= and gamma_c=, got critic_lr={critic_lr!r} "
+                f"and gamma_c={gamma_c!r}"
+            )
         values = dict(
             n_generator=positive_int(n_generator, "n_generator"),
             n_critic_particles=positive_int(n_critic_particles, "n_critic_particles"),
@@ -213,6 +268,7 @@ class WGAN(ParticleModel[_WGANState]):
             latent_dim=positive_int(latent_dim, "latent_dim"),
             target=target,
             lr=positive_float(lr, "lr"),
+            critic_lr=None if critic_lr is None else positive_float(critic_lr, "critic_lr"),
             n_critic=positive_int(n_critic, "n_critic"),
             clip=None if clip is None else positive_float(clip, "clip"),
             batch=positive_int(batch, "batch"),
@@ -221,25 +277,59 @@ class WGAN(ParticleModel[_WGANState]):
             activation=one_of(activation, "activation", ACTIVATIONS),
             rmsprop_decay=decay,
             rmsprop_eps=positive_float(rmsprop_eps, "rmsprop_eps"),
+            rmsprop_norm=one_of(rmsprop_norm, "rmsprop_norm", RMSPROP_NORMS),
             init_scale=positive_float(init_scale, "init_scale"),
             engine=resolved,
             dtype=resolve_dtype(dtype),
             threads=resolved.threads,
             n_eval=non_negative_int(n_eval, "n_eval"),
         )
+        if gamma_c is not None:
+            g = positive_float(gamma_c, "gamma_c")
+            n, m = int(n_generator), int(n_critic_particles)  # validated above
+            values["critic_lr"] = g * float(lr) * m / (int(n_critic) * n)
         for key, value in values.items():
             object.__setattr__(self, key, value)
-
-    def __repr__(self) -> str:
-        return (
-            f"WGAN(N={self.n_generator}, M={self.n_critic_particles}, K={self.data_dim}, "
-            f"L={self.latent_dim}, lr={self.lr:g}, n_critic={self.n_critic}, clip={self.clip}, "
-            f"batch={self.batch}, {self.optimizer}, {self.scaling}, {self.activation}, "
-            f"engine={self.engine.name})"
+        check_memory(
+            self._run_bytes(records=0),
+            f"WGAN(n_generator={self.n_generator}, n_critic_particles="
+            f"{self.n_critic_particles}, data_dim={self.data_dim}, latent_dim="
+            f"{self.latent_dim}, batch={self.batch}, n_critic={self.n_critic}, "
+            f"n_eval={self.n_eval})",
+            hint="use fewer particles or smaller batches",
         )
 
+    def __repr__(self) -> str:
+        critic = "" if self.critic_lr is None else f", critic_lr={self.critic_lr:g}"
+        opt = self.optimizer
+        if opt == "rmsprop" and self.rmsprop_norm != "coordinate":
+            opt = f"rmsprop per {self.rmsprop_norm}"
+        return (
+            f"WGAN(N={self.n_generator}, M={self.n_critic_particles}, K={self.data_dim}, "
+            f"L={self.latent_dim}, lr={self.lr:g}{critic}, n_critic={self.n_critic}, "
+            f"clip={self.clip}, batch={self.batch}, {opt}, {self.scaling}, "
+            f"{self.activation}, engine={self.engine.name})"
+        )
+
+    def _run_bytes(self, records: int) -> float:
+        """Bytes a run with ``records`` snapshots allocates (particles, optimizer state,
+        gradients, one block of random batches, kernel buffers, evaluation samples and
+        the float64 snapshots)."""
+        N, M, K, L = self.n_generator, self.n_critic_particles, self.data_dim, self.latent_dim
+        m, nc, item = self.batch, self.n_critic, self.dtype.itemsize
+        gen, crit = float(N) * K * (L + 2), float(M) * (K + 2)
+        state = 3 * (gen + crit)  # particles, second moments, gradients
+        batches = RNG_BLOCK * m * (nc * (L + K) + L) * 2  # drawn in float64, then cast
+        buffers = 4 * m * K + m
+        evaluation = self.n_eval * (L + 2 * K) + 64 * K
+        snapshots = records * (gen + crit) * 8
+        return (state + batches + buffers + evaluation) * item + snapshots
+
     def replace(self, **changes: Any) -> WGAN:
-        """A copy with some constructor arguments changed (:func:`dataclasses.replace`)."""
+        """A copy with some constructor arguments changed (:func:`dataclasses.replace`);
+        ``gamma_c=`` replaces the critic's learning rate."""
+        if "gamma_c" in changes and "critic_lr" not in changes:
+            changes["critic_lr"] = None
         return dataclasses.replace(self, **changes)
 
     def resized(self, n: int) -> WGAN:
@@ -266,8 +356,10 @@ class WGAN(ParticleModel[_WGANState]):
 
     @property
     def gamma_c(self) -> float:
-        """The critic's time scale ``gamma_c = n_critic N / M``."""
-        return self.n_critic * self.n_generator / self.n_critic_particles
+        """The critic's time scale ``gamma_c = n_critic N alpha_c / (M lr)`` (``n_critic N
+        / M`` when the critic shares the learning rate)."""
+        ratio = 1.0 if self.critic_lr is None else self.critic_lr / self.lr
+        return self.n_critic * self.n_generator / self.n_critic_particles * ratio
 
     @property
     def kind(self) -> int:
@@ -281,10 +373,11 @@ class WGAN(ParticleModel[_WGANState]):
 
     def _hyper(self) -> WGANHyper:
         N, M = self.n_generator, self.n_critic_particles
+        lr_c = self.lr if self.critic_lr is None else self.critic_lr
         if self.scaling == "mean-field":
-            eta_g, eta_c, gs_g, gs_c = self.lr / N, self.lr / M, 1.0, 1.0
+            eta_g, eta_c, gs_g, gs_c = self.lr / N, lr_c / M, 1.0, 1.0
         else:
-            eta_g, eta_c, gs_g, gs_c = self.lr, self.lr, 1.0 / N, 1.0 / M
+            eta_g, eta_c, gs_g, gs_c = self.lr, lr_c, 1.0 / N, 1.0 / M
         work = self.batch * max(N * self.data_dim, M)
         return WGANHyper(
             kind=self.kind,
@@ -297,6 +390,7 @@ class WGAN(ParticleModel[_WGANState]):
             eps=self.rmsprop_eps,
             clip=-1.0 if self.clip is None else self.clip,
             parallel=self.engine.use_parallel(work),
+            per_particle=self.rmsprop_norm == "particle",
         )
 
     # ------------------------------------------------------------------ layouts
@@ -451,6 +545,11 @@ class WGAN(ParticleModel[_WGANState]):
 
     # ------------------------------------------------------------------ running
     def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> _WGANState:
+        check_memory(
+            self._run_bytes(records),
+            f"a WGAN run of {records} snapshots",
+            hint="record less often (a larger record_every)",
+        )
         rng_init, rng_train, rng_eval = child_generators(seed, 3)
         if init is None:
             theta0, omega0 = self.init_particles(rng_init)
@@ -545,15 +644,19 @@ class WGAN(ParticleModel[_WGANState]):
                 metrics["modes_captured"].append(cov.modes_captured)
                 metrics["high_quality"].append(cov.high_quality)
 
+    def _last_metrics(self, state: _WGANState) -> Mapping[str, float]:
+        return {name: values[-1] for name, values in state.metrics.items() if values}
+
     def _result(
         self, state: _WGANState, marks: np.ndarray, losses: dict[str, np.ndarray]
     ) -> ParticleRun:
+        kept = len(marks)  # fewer than allocated after on_divergence="stop"
         return ParticleRun(
             model=self,
             times=marks * self.dt,
             steps=marks,
-            generator=state.snaps_g,
-            critic=state.snaps_c,
+            generator=state.snaps_g[:kept],
+            critic=state.snaps_c[:kept],
             losses=losses,
-            metrics={k: np.asarray(v, dtype=np.float64) for k, v in state.metrics.items()},
+            metrics={k: np.asarray(v[:kept], dtype=np.float64) for k, v in state.metrics.items()},
         )

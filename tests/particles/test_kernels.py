@@ -283,13 +283,15 @@ def _block_inputs(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
 
 
 @needs_numba
-@pytest.mark.parametrize("rms", [False, True])
-def test_wgan_block_agrees_between_engines_and_with_its_steps(rms: bool) -> None:
+@pytest.mark.parametrize(("rms", "per_particle"), [(False, False), (True, False), (True, True)])
+def test_wgan_block_agrees_between_engines_and_with_its_steps(
+    rms: bool, per_particle: bool
+) -> None:
     """The block kernel of each engine, fed one WGANHyper, against the other engine, and
     its critic loss against D computed with the single-pass kernels."""
     rng = np.random.default_rng(0)
     P0, W0, Zc, Xc, Zg = _block_inputs(rng)
-    hyper = WGANHyper(0, 0.3, 0.2, 1.0, 1.0, rms, 0.9, 1e-8, 0.4, False)
+    hyper = WGANHyper(0, 0.3, 0.2, 1.0, 1.0, rms, 0.9, 1e-8, 0.4, False, per_particle)
     out = {}
     for name in ("numpy", "numba"):
         P, W = P0.copy(), W0.copy()
@@ -343,3 +345,57 @@ def test_regression_block_agrees_between_engines() -> None:
     G = np.empty((K, m))
     kernels(Engine("numpy")).gen_forward(P0, X[0], 1, G)
     assert out["numpy"][1][0] == pytest.approx(0.5 * np.sum((G - Y[0]) ** 2) / m, rel=1e-13)
+
+
+@needs_numba
+@pytest.mark.parametrize("scaling", ["mean-field", "raw"])
+def test_engines_agree_on_two_timescale_per_particle_rmsprop(scaling: str) -> None:
+    """The lecture's options (a critic learning rate, RMSProp per particle) in both
+    engines, 12 steps, to 1e-12; the second moments are one number per particle."""
+    runs = []
+    for engine in ("numpy", "numba"):
+        model = WGAN(
+            n_generator=13,
+            n_critic_particles=7,
+            data_dim=2,
+            latent_dim=3,
+            target=ring(8),
+            lr=0.05 if scaling == "raw" else 0.5,
+            critic_lr=0.2,
+            batch=9,
+            n_critic=3,
+            clip=0.3,
+            optimizer="rmsprop",
+            rmsprop_norm="particle",
+            scaling=scaling,
+            engine=engine,
+            n_eval=0,
+        )
+        runs.append(model.run(steps=12, record_every=4, seed=5, progress=False))
+    a, b = runs
+    np.testing.assert_allclose(a.generator, b.generator, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a.critic, b.critic, rtol=1e-12, atol=1e-14)
+    assert np.abs(a.generator[-1] - a.generator[0]).max() > 1e-3  # not trivial
+
+
+def test_per_particle_second_moment_is_one_number_per_particle() -> None:
+    """numpy engine, one critic substep, from ms = 0: ms[:, j] = (1 - rho) |g_j|^2 in
+    every coordinate of particle j (g_j its gradient column)."""
+    rng = np.random.default_rng(2)
+    P0, W0, Zc, Xc, Zg = _block_inputs(rng)
+    ne = kernels(Engine("numpy"))
+    GW = np.empty_like(W0)
+    G = np.empty((P0.shape[0], Zc.shape[3]))
+    ne.gen_forward(P0, Zc[0, 0], 0, G)
+    m = Zc.shape[3]
+    ne.critic_grad(W0, Xc[0, 0], G, 1.0 / m, -1.0 / m, 0, GW)
+    hyper = WGANHyper(0, 0.3, 0.2, 1.0, 1.0, True, 0.75, 1e-8, -1.0, False, True)
+    msP, msW = np.zeros_like(P0), np.zeros_like(W0)
+    W = W0.copy()
+    ne.wgan_block(P0.copy(), W, msP, msW, Zc[:1, :1], Xc[:1, :1], Zg[:1], hyper,
+                  np.empty(1), np.empty(1))  # fmt: skip
+    expected = 0.25 * (GW**2).sum(axis=0)
+    np.testing.assert_allclose(msW, np.broadcast_to(expected, W0.shape), rtol=1e-13)
+    np.testing.assert_allclose(
+        W - W0, 0.2 * GW / (np.sqrt(expected) + 1e-8), rtol=1e-10, atol=1e-15
+    )

@@ -12,7 +12,7 @@ import pytest
 import limitdyn.particles as lp
 from limitdyn._engine import Engine
 from limitdyn.errors import InputError
-from limitdyn.particles import ParticleModel, ToyGAN, TwoLayerRegression
+from limitdyn.particles import WGAN, ParticleModel, ToyGAN, TwoLayerRegression, ring
 
 from ._helpers import small_wgan as _wgan
 
@@ -119,3 +119,16 @@ def test_run_takes_exactly_one_of_steps_and_a_positive_end_time() -> None:
         model.run(steps=3, record_every=0)
     run = model.run(steps=0, seed=0, progress=False)
     assert run.n_snapshots == 1 and run.steps.tolist() == [0]
+
+
+def test_wgan_critic_rate_survives_replace_and_resize() -> None:
+    """critic_lr is a field (gamma_c= is stored as it): replace keeps it, resizing keeps
+    gamma_c = n_critic N alpha_c / (M lr), and gamma_c= replaces a given critic_lr."""
+    model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=1,
+                 target=ring(), lr=0.2, n_critic=2, gamma_c=0.5, engine="numpy")  # fmt: skip
+    assert model.critic_lr == pytest.approx(0.5 * 0.2 * 10 / (2 * 20))
+    assert model.replace(batch=8).critic_lr == model.critic_lr
+    assert model.resized(40).gamma_c == pytest.approx(0.5)
+    assert model.replace(gamma_c=2.0).gamma_c == pytest.approx(2.0)
+    assert model.replace(critic_lr=None).gamma_c == pytest.approx(2 * 20 / 10)
+    assert model.replace(rmsprop_norm="particle").rmsprop_norm == "particle"

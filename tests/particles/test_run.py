@@ -165,3 +165,59 @@ def test_plots_delegate_to_the_plotting_layer() -> None:
     reg_run = reg.run(steps=2, seed=0, progress=False)
     with pytest.raises(InputError, match="TwoLayerRegression runs have no critic particles"):
         reg_run.plot_critic()
+
+
+def _small_run():  # type: ignore[no-untyped-def]
+    model = WGAN(
+        n_generator=6,
+        n_critic_particles=4,
+        data_dim=2,
+        latent_dim=2,
+        target=ring(8),
+        lr=0.3,
+        batch=8,
+        engine="numpy",
+        n_eval=32,
+    )
+    return model.run(steps=6, record_every=3, seed=0, progress=False)
+
+
+def test_run_shows_a_summary_and_the_metrics_per_snapshot() -> None:
+    run = _small_run()
+    html = run._repr_html_()
+    assert "WGAN run: N = 6, M = 4, 6 steps, 3 snapshots, t in [0, 0.3]" in html
+    assert html.count("<tr>") == 4  # header and one row per snapshot
+    for name in ("time", "step", "sliced_w2", "critic_spread", "loss: critic"):
+        assert f"<th>{name}</th>" in html
+    pd = pytest.importorskip("pandas")
+    frame = run.to_dataframe()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 3
+    np.testing.assert_array_equal(frame["step"], [0, 3, 6])
+    np.testing.assert_allclose(frame["time"], [0.0, 0.15, 0.3])
+    np.testing.assert_array_equal(frame["sliced_w2"], run.metrics["sliced_w2"])
+    assert np.isnan(frame["loss: generator"][0])
+
+
+def test_run_to_xarray_labels_the_snapshots() -> None:
+    pytest.importorskip("xarray")
+    run = _small_run()
+    ds = run.to_xarray()
+    assert ds["critic"].dims == ("time", "critic_particle", "coordinate")
+    assert ds["generator"].dims[:2] == ("time", "particle")
+    assert ds["coordinate"].values.tolist() == ["alpha", "beta_1", "beta_2", "gamma"]
+    np.testing.assert_array_equal(ds["step"].values, [0, 3, 6])
+    np.testing.assert_array_equal(ds["critic"].sel(coordinate="alpha").values,
+                                  run.critic[:, :, 0])  # fmt: skip
+    np.testing.assert_array_equal(ds["sliced_w2"].values, run.metrics["sliced_w2"])
+    assert ds["loss_critic"].dims == ("time",)
+
+
+def test_plot_samples_takes_a_generator_seed() -> None:
+    pytest.importorskip("matplotlib")
+    from limitdyn.plotting import new_figure
+
+    run = _small_run()
+    ax = run.plot_samples(n=20, seed=np.random.default_rng(3), ax=new_figure()[1])
+    assert len(ax.collections) == 2
+    with pytest.raises(InputError, match="seed must be"):
+        run.plot_samples(n=20, seed="3")  # type: ignore[arg-type]

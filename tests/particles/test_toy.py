@@ -91,3 +91,19 @@ def test_run_returns_particles_and_checks_inputs() -> None:
         ToyGAN(scheme="implicit")
     with pytest.raises(InputError, match="theta has 1 particles, expected 2"):
         toy.energy([0.0], [0.0])
+
+
+def test_limit_ode_trajectory_shows_its_table() -> None:
+    toy = ToyGAN(latent="logistic", gamma=1.0)
+    sol = toy.limit_ode(theta0=[0.5], omega0=[0.0], t_end=1.0, n_points=3)
+    assert repr(sol).startswith("ToyTrajectory: 3 points on [0, 1], N = 1, M = 1, energy drift")
+    html = sol._repr_html_()
+    assert "<th>time</th><th>energy</th><th>theta[0]</th><th>omega[0]</th>" in html
+    frame = sol.to_dataframe()
+    assert frame.index.name == "time" and frame.index.tolist() == [0.0, 0.5, 1.0]
+    # H = cosh(theta) + omega^2 / (2 gamma) at the start: cosh(0.5)
+    np.testing.assert_allclose(frame["energy"].to_numpy(), np.cosh(0.5), rtol=1e-9)
+    many = ToyGAN(n_generator=5, n_critic_particles=3, latent="logistic")
+    big = many.limit_ode(theta0=np.linspace(0, 1, 5), omega0=[0.0] * 3, t_end=1.0, n_points=2)
+    assert "<th>mean theta</th>" in big._repr_html_()
+    assert list(big.to_dataframe().columns)[-1] == "omega[2]"

@@ -154,3 +154,138 @@ def test_numba_engine_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(OptionalDependencyError, match="numba"):
         _wgan(engine="numba")
     assert _wgan(engine="auto").engine.name == "numpy"
+
+
+# ---------------------------------------------------------------- two time scales, RMSProp
+
+
+def test_critic_learning_rate_scales_the_critic_step_only() -> None:
+    """One critic substep from the same particles and batch: the step is (alpha_c / M) v
+    in the mean-field scaling and alpha_c v / M in the raw one, so it scales with
+    alpha_c / lr; the generator's first step does not depend on it when the critic is
+    given the same start (n_critic = 1, the critic moves before the generator)."""
+    for scaling in ("mean-field", "raw"):
+        base = _wgan(n_critic=1, clip=None, scaling=scaling)
+        init = base.init_particles(5)
+        a = base.run(steps=1, seed=3, init=init, progress=False)
+        b = base.replace(critic_lr=base.lr / 8).run(steps=1, seed=3, init=init, progress=False)
+        np.testing.assert_allclose(
+            b.critic[1] - b.critic[0], (a.critic[1] - a.critic[0]) / 8, rtol=1e-9, atol=1e-14
+        )
+    model = _wgan(n_generator=40, n_critic_particles=30, n_critic=2, lr=0.5)
+    assert model.gamma_c == pytest.approx(2 * 40 / 30)
+    assert model.replace(critic_lr=0.05).gamma_c == pytest.approx(2 * 40 / 30 / 10)
+    # gamma_c= is the same option stated as the critic's time scale
+    same = _wgan(gamma_c=0.25)
+    assert same.critic_lr == pytest.approx(0.25 * 0.5 * 30 / (2 * 40))
+    assert same.gamma_c == pytest.approx(0.25)
+    assert "critic_lr=0.046875" in repr(same)
+    with pytest.raises(InputError, match="at most one of critic_lr= and gamma_c="):
+        _wgan(critic_lr=0.1, gamma_c=1.0)
+    with pytest.raises(InputError, match="critic_lr must be"):
+        _wgan(critic_lr=-1.0)
+    with pytest.raises(InputError, match="valid rmsprop_norms: coordinate, particle"):
+        _wgan(rmsprop_norm="layer")
+
+
+@pytest.mark.parametrize("scaling", ["mean-field", "raw"])
+def test_per_particle_rmsprop_first_step_by_hand(scaling: str) -> None:
+    """From ms = 0: ms_i = (1 - rho) |v_i|^2, so particle i moves by
+    eta v_i / (sqrt(1 - rho) |v_i| + eps): along its SGD velocity, by eta / sqrt(1 - rho)
+    in Euclidean norm over all its coordinates (eta = lr / N mean-field, lr raw). The
+    critic's learning rate is made negligible so that both runs' generators see the same
+    critic."""
+    rho, lr, N = 0.9, 1e-3, 40
+    common = dict(lr=lr, scaling=scaling, n_critic=1, clip=None, critic_lr=1e-300)
+    # SGD with a large rate: the same direction, measured without cancellation
+    sgd = _wgan(optimizer="sgd", **{**common, "lr": 1.0})
+    rms = _wgan(optimizer="rmsprop", rmsprop_norm="particle", rmsprop_decay=rho,
+                rmsprop_eps=1e-300, **common)  # fmt: skip
+    init = sgd.init_particles(1)
+    a = sgd.run(steps=1, seed=4, init=init, progress=False)
+    b = rms.run(steps=1, seed=4, init=init, progress=False)
+    v = (a.generator[1] - a.generator[0]).reshape(N, -1)  # proportional to v_i
+    step = (b.generator[1] - b.generator[0]).reshape(N, -1)
+    eta = lr / N if scaling == "mean-field" else lr
+    expected = eta / np.sqrt(1 - rho) * v / np.linalg.norm(v, axis=1, keepdims=True)
+    np.testing.assert_allclose(step, expected, rtol=1e-9, atol=1e-14)  # ulps of theta
+    # per coordinate, by contrast, every coordinate moves by eta / sqrt(1 - rho)
+    coord = _wgan(optimizer="rmsprop", rmsprop_decay=rho, rmsprop_eps=1e-300, **common)
+    c = coord.run(steps=1, seed=4, init=init, progress=False)
+    np.testing.assert_allclose(
+        np.abs(c.generator[1] - c.generator[0]), eta / np.sqrt(1 - rho), rtol=1e-9
+    )
+
+
+def test_per_particle_rmsprop_critic_substep_by_hand() -> None:
+    """The critic's first substep (before any generator step): omega_j moves by
+    (alpha_c / M) v_j / (sqrt(1 - rho) |v_j|), v_j its SGD velocity on the same batch."""
+    rho, M = 0.5, 30
+    common = dict(n_critic=1, clip=None, critic_lr=0.3)
+    init = _wgan(**common).init_particles(2)
+    a = _wgan(optimizer="sgd", **common).run(steps=1, seed=6, init=init, progress=False)
+    rms = _wgan(
+        optimizer="rmsprop",
+        rmsprop_norm="particle",
+        rmsprop_decay=rho,
+        rmsprop_eps=1e-300,
+        **common,
+    )
+    b = rms.run(steps=1, seed=6, init=init, progress=False)
+    v = a.critic[1] - a.critic[0]
+    expected = 0.3 / M / np.sqrt(1 - rho) * v / np.linalg.norm(v, axis=1, keepdims=True)
+    np.testing.assert_allclose(b.critic[1] - b.critic[0], expected, rtol=1e-9, atol=1e-20)
+
+
+# ---------------------------------------------------------------- sizes and divergence
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"n_generator": 10**9},
+        {"n_critic_particles": 10**10},
+        {"data_dim": 10**9, "target": None},
+        {"latent_dim": 10**9},
+        {"batch": 10**9},
+        {"batch": 10**6, "n_critic": 10**4},
+        {"n_eval": 10**10},
+    ],
+)
+def test_sizes_beyond_the_memory_cap_are_refused_when_built(changes: dict) -> None:
+    if "target" in changes:
+        changes = {**changes, "target": gaussian_mixture([[0.0] * 2], 1.0)}
+        with pytest.raises(InputError, match="target has dimension 2, but data_dim="):
+            _wgan(**changes)
+        return
+    with pytest.raises(InputError, match=r"would need about [\d.]+ [GT]iB of memory, more than"):
+        _wgan(**changes)
+
+
+def test_memory_estimate_matches_the_arrays_of_a_run() -> None:
+    """N = 10^8 generator particles, K = 2, L = 2, float64: the particles, their second
+    moments and gradients alone take 3 * 8 * 10^8 * 2 * 4 bytes = 17.9 GiB (> 16 GiB)."""
+    with pytest.raises(InputError, match=r"would need about 17\.9 GiB of memory"):
+        _wgan(n_generator=10**8, n_critic_particles=1, batch=1, n_eval=0)
+    _wgan(n_generator=10**4)  # a modest model builds
+
+
+def test_too_many_snapshots_are_refused_before_running() -> None:
+    model = _wgan(n_generator=10**4, n_critic_particles=10)
+    with pytest.raises(InputError, match=r"snapshots.*would need about .* of memory"):
+        model.run(steps=10**7, record_every=1, progress=False)
+
+
+def test_a_huge_learning_rate_raises_divergence_or_stops() -> None:
+    from limitdyn.errors import DivergenceError
+
+    model = _wgan(lr=1e200, clip=None)
+    with pytest.raises(DivergenceError, match="not finite") as info:
+        model.run(steps=20, record_every=1, seed=0, progress=False)
+    assert info.value.step >= 1 and info.value.time == pytest.approx(info.value.step * model.dt)
+    run = model.run(steps=20, record_every=1, seed=0, progress=False, on_divergence="stop")
+    assert run.diverged_at == info.value.step
+    assert run.steps.tolist() == list(range(run.diverged_at))
+    assert np.isfinite(run.generator).all() and np.isfinite(run.critic).all()
+    with pytest.raises(InputError, match=r"on_divergence"):
+        model.run(steps=2, on_divergence="ignore")
