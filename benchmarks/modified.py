@@ -77,14 +77,15 @@ def main() -> None:
     results = {}
     for name, scheme in schemes.items():
         times = [
-            timed(lambda k=k, s=scheme: ld.modified_equation(s, k)) for k in range(1, MAX_ORDER + 1)
+            timed(lambda k=k, s=scheme: ld.modified_equation(s, order=k))
+            for k in range(1, MAX_ORDER + 1)
         ]
         results[name] = times
         report(name, times)
     default = schemes["game, alternating proximal (default ld.game)"]
     slow = [timed(lambda k=k: expression_path(default, k)) for k in range(1, 3)]
     report("same default game on the SymPy-expression path (orders 1-2)", slow)
-    me = ld.modified_equation(default, 3)
+    me = ld.modified_equation(default, order=3)
     size = sum(len(sp.Add.make_args(e)) for e in me.terms[3])
     print(f"order-3 term of the default game: {size} monomials in 4 components")
     main_times = results["game, alternating proximal (default ld.game)"]

@@ -8,7 +8,7 @@ afterwards) or ``WORKTREE`` (this checkout as it is).
 
 Workloads:
 
-- ``modified``: ``ld.modified_equation(s, k)`` from empty caches, k = 1..4, for the three
+- ``modified``: ``ld.modified_equation(s, order=k)`` from empty caches, k = 1..4, for the three
   schemes of ``benchmarks/modified.py`` (the 4-variable cubic game), and two
   non-polynomial schemes (a log-sigmoid Dirac GAN, simultaneous, k = 1..2; an implicit
   step with ``exp``/``sin``, k = 1..3) on the SymPy-expression path.
@@ -76,7 +76,7 @@ cases = {
 out = {}
 for name, (s, kmax) in cases.items():
     for k in range(1, kmax + 1):
-        clear(); t = time.perf_counter(); ld.modified_equation(s, k)
+        clear(); t = time.perf_counter(); ld.modified_equation(s, order=k)
         out[f"{name}, order {k} (s)"] = time.perf_counter() - t
 print(json.dumps(out))
 """,

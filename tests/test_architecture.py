@@ -21,9 +21,12 @@ LAYERS = {
     "limitdyn._progress": 0,
     "limitdyn._engine": 0,
     "limitdyn._display": 0,
+    "limitdyn._cachedir": 0,
+    "limitdyn._model_checks": 1,
     "limitdyn._scheme": 1,
     "limitdyn._multistep": 1,
     "limitdyn._ode": 1,
+    "limitdyn._latex": 1,
     "limitdyn.symbolic": 2,
     "limitdyn.numeric": 3,
     "limitdyn.particles": 3,
@@ -33,7 +36,13 @@ LAYERS = {
     "limitdyn.cli": 5,
     "limitdyn": 5,  # the lazy public facade, used by the top layer
 }
-MODEL = ("limitdyn._scheme", "limitdyn._multistep", "limitdyn._ode")
+MODEL = (
+    "limitdyn._model_checks",
+    "limitdyn._scheme",
+    "limitdyn._multistep",
+    "limitdyn._ode",
+    "limitdyn._latex",
+)
 MAX_LINES = 700
 #: the performance-specialised kernel module, one file on purpose (see its docstring)
 LONG_MODULES = {"limitdyn.particles._kernels"}

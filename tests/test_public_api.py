@@ -61,3 +61,23 @@ def test_dir_lists_lazy_names() -> None:
     import limitdyn
 
     assert {"iterate", "particles", "tau"} <= set(dir(limitdyn))
+
+
+@pytest.mark.parametrize("name", ["modified_equation", "map_series"])
+def test_order_is_keyword_only(name: str) -> None:
+    """``modified_equation(scheme, order=k)``: a positional order is a TypeError."""
+    import inspect
+
+    import sympy as sp
+
+    import limitdyn as ld
+
+    fn = getattr(ld, name)
+    assert inspect.signature(fn).parameters["order"].kind is inspect.Parameter.KEYWORD_ONLY
+    x = sp.Symbol("x")
+    scheme = ld.explicit([-x], [x])
+    with pytest.raises(TypeError, match=rf"{name}\(\) takes 1 positional argument but 2"):
+        fn(scheme, 1)
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'order'"):
+        fn(scheme)
+    assert fn(scheme, order=1) is not None

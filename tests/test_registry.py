@@ -83,8 +83,8 @@ def test_limit_ode_is_the_hand_written_limit(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_limit_is_the_order_zero_modified_equation(case: Case) -> None:
-    """``modified_equation(scheme, 0).terms[0]`` is the same limit field."""
-    me = ld.modified_equation(case.scheme, 0)
+    """``modified_equation(scheme, order=0).terms[0]`` is the same limit field."""
+    me = ld.modified_equation(case.scheme, order=0)
     assert me.variables == case.scheme.variables
     assert len(me.terms) == 1
     _assert_field(me.terms[0], case.limit, f"{case.name}: modified_equation(0)")
@@ -94,7 +94,7 @@ def test_limit_is_the_order_zero_modified_equation(case: Case) -> None:
 
 
 def _local_errors(case: Case, k: int) -> tuple[np.ndarray, np.ndarray]:
-    me = ld.modified_equation(case.scheme, k)
+    me = ld.modified_equation(case.scheme, order=k)
     ode = me.ode(k)
     hs = case.tau * HALVINGS
     n = _half(case)

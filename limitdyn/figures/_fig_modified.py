@@ -32,7 +32,7 @@ def implicit_regularization() -> FigureResult:
     t_end = 2.0
     run = iterate(scheme, IGR_START, tau=IGR_TAU, t_end=t_end)
     plain = integrate(limit_ode(scheme), IGR_START, t_eval=run.t)
-    modified = modified_equation(scheme, 1)
+    modified = modified_equation(scheme, order=1)
     corrected = integrate(modified.ode(1), IGR_START, t_eval=run.t, params={"tau": IGR_TAU})
     d_plain = np.linalg.norm(run.z - plain.z, axis=1)
     d_modified = np.linalg.norm(run.z - corrected.z, axis=1)
@@ -97,7 +97,7 @@ def gan_drift() -> FigureResult:
     data: dict[str, object] = {"grid_x": gx, "grid_y": gy, "tau": GAN_TAU}
     z0 = np.array([1.0, 0.0])
     for ax, (name, scheme) in zip(axes, schemes.items()):
-        me = modified_equation(scheme, 1, players=[_x, _y])
+        me = modified_equation(scheme, order=1, players=[_x, _y])
         drift = me.drift(1).subs(tau, GAN_TAU)
         f = sp.lambdify((_x, _y), list(drift), "numpy")
         u, v = (np.broadcast_to(np.asarray(c, dtype=float), gx.shape) for c in f(gx, gy))

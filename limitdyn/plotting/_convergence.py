@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_convergence"]
 
 
-def plot_convergence(study: ConvergenceStudy, ax: Any = None, **kwargs: Any) -> Any:
+def plot_convergence(study: ConvergenceStudy, *, ax: Any = None, **kwargs: Any) -> Any:
     """Plot the errors of a convergence study against tau, with the fitted power law.
 
     The measured points come first (``ax.lines[0]``), then the least-squares line
@@ -41,7 +41,7 @@ def plot_convergence(study: ConvergenceStudy, ax: Any = None, **kwargs: Any) -> 
     >>> taus = np.array([0.1, 0.05, 0.025])
     >>> study = ConvergenceStudy(taus, 3 * taus**2, "max", "limit ODE", 1.0)
     >>> fig, ax = new_figure()
-    >>> ax = plot_convergence(study, ax)
+    >>> ax = plot_convergence(study, ax=ax)
     >>> np.allclose(ax.lines[1].get_ydata(), study.errors), ax.get_legend_handles_labels()[1]
     (True, ['measured', 'fit: order 2.00'])
     """

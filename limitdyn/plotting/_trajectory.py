@@ -13,7 +13,7 @@ __all__ = ["plot_phase", "plot_trajectory"]
 
 
 def plot_trajectory(
-    traj: Trajectory, ax: Any = None, *, variables: Any = None, **kwargs: Any
+    traj: Trajectory, *, ax: Any = None, variables: Any = None, **kwargs: Any
 ) -> Any:
     """Plot variables of a trajectory against the cumulative learning rate.
 
@@ -41,7 +41,7 @@ def plot_trajectory(
     >>> x = sp.Symbol("x")
     >>> traj = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.5, steps=3)
     >>> fig, ax = new_figure()
-    >>> ax = plot_trajectory(traj, ax)
+    >>> ax = plot_trajectory(traj, ax=ax)
     >>> ax.lines[0].get_ydata().tolist(), ax.get_xlabel()
     ([1.0, 0.5, 0.25, 0.125], 'cumulative learning rate $t$')
     """
@@ -57,7 +57,7 @@ def plot_trajectory(
     return ax
 
 
-def plot_phase(traj: Trajectory, x: Any, y: Any, ax: Any = None, **kwargs: Any) -> Any:
+def plot_phase(traj: Trajectory, x: Any, y: Any, *, ax: Any = None, **kwargs: Any) -> Any:
     """Plot the orbit of a trajectory in the plane of two of its variables.
 
     Parameters
@@ -83,7 +83,7 @@ def plot_phase(traj: Trajectory, x: Any, y: Any, ax: Any = None, **kwargs: Any) 
     >>> p, q = sp.symbols("p q")
     >>> traj = ld.iterate(ld.explicit([q, -p], [p, q]), [1.0, 0.0], tau=0.5, steps=2)
     >>> fig, ax = new_figure()
-    >>> ax = plot_phase(traj, "q", p, ax)
+    >>> ax = plot_phase(traj, "q", p, ax=ax)
     >>> ax.lines[0].get_xdata().tolist(), ax.get_ylabel()
     ([0.0, -0.5, -1.0], '$p$')
     """

@@ -202,7 +202,7 @@ def _present(e: sp.Expr) -> sp.Expr:
 
 
 def modified_equation(
-    scheme: Scheme | TwoStepScheme, order: int, *, players: Any = None
+    scheme: Scheme | TwoStepScheme, *, order: int, players: Any = None
 ) -> ModifiedEquation:
     """The modified equation of a scheme to order ``order`` in the step.
 
@@ -252,14 +252,14 @@ def modified_equation(
     >>> import sympy as sp
     >>> import limitdyn as ld
     >>> x = sp.Symbol("x")
-    >>> me = ld.modified_equation(ld.explicit([x**2], [x]), 2)
+    >>> me = ld.modified_equation(ld.explicit([x**2], [x]), order=2)
     >>> me.terms
     (Matrix([[x**2]]), Matrix([[-x**3]]), Matrix([[3*x**4/2]]))
 
     Heavy ball with momentum ``beta``: the limit ``x' = -f'(x) / (1 - beta)``:
 
     >>> b = sp.Symbol("beta")
-    >>> me = ld.modified_equation(ld.heavy_ball(x**2 / 2, x, momentum=b), 0)
+    >>> me = ld.modified_equation(ld.heavy_ball(x**2 / 2, x, momentum=b), order=0)
     >>> sp.simplify(me.terms[0][0] + x / (1 - b))
     0
     """

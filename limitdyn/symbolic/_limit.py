@@ -45,6 +45,6 @@ def limit_ode(scheme: Scheme | TwoStepScheme) -> ODE:
     >>> ld.limit_ode(ld.alternating([(y, [x - xr]), (x, [y])]))
     ODE(y' = x - x_r, x' = y)
     """
-    rhs = modified_equation(scheme, 0).terms[0]
+    rhs = modified_equation(scheme, order=0).terms[0]
     name = f"limit of {scheme.name}" if scheme.name else "limit ODE"
     return ODE(scheme.variables, rhs, name=name)

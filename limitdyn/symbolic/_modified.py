@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.str import StrPrinter
 
 from .._ode import ODE
 from .._scheme import as_rates, as_symbols
@@ -82,7 +84,7 @@ class ModifiedEquation:
         if order > self.order:
             raise SchemeError(
                 f"order {order} asked but the modified equation was computed to order "
-                f"{self.order}; call modified_equation(scheme, {order})"
+                f"{self.order}; call modified_equation(scheme, order={order})"
             )
         return order
 
@@ -94,7 +96,7 @@ class ModifiedEquation:
         >>> import sympy as sp
         >>> import limitdyn as ld
         >>> x = sp.Symbol("x")
-        >>> ld.modified_equation(ld.explicit([-x], [x]), 2).field()
+        >>> ld.modified_equation(ld.explicit([-x], [x]), order=2).field()
         Matrix([[-tau**2*x/3 - tau*x/2 - x]])
         """
         k = self._order(order)
@@ -118,7 +120,7 @@ class ModifiedEquation:
         >>> import sympy as sp
         >>> import limitdyn as ld
         >>> x = sp.Symbol("x")
-        >>> ode = ld.modified_equation(ld.implicit([-x], [x]), 1).ode()
+        >>> ode = ld.modified_equation(ld.implicit([-x], [x]), order=1).ode()
         >>> ode
         ODE(x' = tau*x/2 - x)
         >>> ode.parameters
@@ -177,9 +179,10 @@ class ModifiedEquation:
         >>> import limitdyn as ld
         >>> x, y = sp.symbols("x y")
         >>> E = (x**2 + y**4) / 2
-        >>> ld.modified_equation(ld.explicit([-E.diff(x), -E.diff(y)], [x, y]), 1).is_gradient()
+        >>> gd = ld.explicit([-E.diff(x), -E.diff(y)], [x, y])
+        >>> ld.modified_equation(gd, order=1).is_gradient()
         True
-        >>> ld.modified_equation(ld.explicit([-y, x], [x, y]), 0).is_gradient()
+        >>> ld.modified_equation(ld.explicit([-y, x], [x, y]), order=0).is_gradient()
         False
         """
         k = self._order(order)
@@ -217,7 +220,7 @@ class ModifiedEquation:
         >>> x, y = sp.symbols("x y")
         >>> E = sp.Function("E")(x, y)
         >>> gd = ld.explicit([-E.diff(x), -E.diff(y)], [x, y])
-        >>> V = ld.modified_equation(gd, 1).modified_potential()
+        >>> V = ld.modified_equation(gd, order=1).modified_potential()
         >>> sp.simplify(V - (E + ld.tau / 4 * (E.diff(x)**2 + E.diff(y)**2)))
         0
         """
@@ -267,7 +270,7 @@ class ModifiedEquation:
         >>> import sympy as sp
         >>> import limitdyn as ld
         >>> x, y = sp.symbols("x y")
-        >>> me = ld.modified_equation(ld.simultaneous([(x, [-y]), (y, [x])]), 1,
+        >>> me = ld.modified_equation(ld.simultaneous([(x, [-y]), (y, [x])]), order=1,
         ...                           players=[x, y])
         >>> me.player_drift(0), me.player_drift(1)
         (Matrix([[tau*x/2]]), Matrix([[tau*y/2]]))
@@ -332,7 +335,7 @@ class ModifiedEquation:
         >>> x, y = sp.symbols("x y")
         >>> E = x**2 * y
         >>> s = ld.simultaneous([(x, [-E.diff(x)]), (y, [E.diff(y)])])
-        >>> me = ld.modified_equation(s, 1, players=[x, y])
+        >>> me = ld.modified_equation(s, order=1, players=[x, y])
         >>> me.is_zero_sum()
         True
         >>> me.player_losses()[0]
@@ -380,7 +383,7 @@ class ModifiedEquation:
         >>> import sympy as sp
         >>> import limitdyn as ld
         >>> x = sp.Symbol("x")
-        >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), 1).latex())
+        >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), order=1).latex())
         \begin{aligned}\dot{x} &= - x^{2} + \tau \left(- x^{3}\right)\end{aligned}
         """
         rhs = self._rhs_texts(order, sp.latex, lambda p, b: rf"{sp.latex(p)} \left({b}\right)")
@@ -393,20 +396,39 @@ class ModifiedEquation:
     def pretty(self, order: int | None = None, *, use_unicode: bool = False) -> str:
         """A plain-text rendering, one line per variable, powers of ``tau`` kept apart.
 
+        Derivatives of undefined functions of the state print as subscripts
+        (``E_x``, ``E_xy``; ``E_{theta,x}`` when a name is longer than one letter) and
+        those functions without their arguments (``E``).
+
+        Parameters
+        ----------
+        order : int, optional
+            Truncation order (default: all computed).
+        use_unicode : bool
+            Draw each coefficient with :func:`sympy.pretty` instead (multi-line art).
+
         Examples
         --------
         >>> import sympy as sp
         >>> import limitdyn as ld
-        >>> x = sp.Symbol("x")
-        >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), 2).pretty())
+        >>> x, y = sp.symbols("x y")
+        >>> print(ld.modified_equation(ld.explicit([-x**2], [x]), order=2).pretty())
         x' = -x**2 + tau*(-x**3) + tau**2*(-3*x**4/2)
+        >>> E = sp.Function("E")(x, y)
+        >>> gd = ld.explicit([-E.diff(x), -E.diff(y)], [x, y])
+        >>> print(ld.modified_equation(gd, order=1).pretty())
+        x' = -E_x + tau*(-E_x*E_xx/2 - E_y*E_xy/2)
+        y' = -E_y + tau*(-E_x*E_xy/2 - E_y*E_yy/2)
         """
 
         def body(c: sp.Expr) -> str:
-            return sp.pretty(c, use_unicode=use_unicode) if use_unicode else sp.sstr(c)
+            return sp.pretty(c, use_unicode=use_unicode) if use_unicode else _TEXT.doprint(c)
 
-        rhs = self._rhs_texts(order, body, lambda p, b: f"{sp.sstr(p)}*({b})")
+        rhs = self._rhs_texts(order, body, lambda p, b: f"{_TEXT.doprint(p)}*({b})")
         return "\n".join(f"{v}' = {r}" for v, r in zip(self.variables, rhs))
+
+    def __str__(self) -> str:
+        return self.pretty()
 
     def cse(self, order: int | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], sp.Matrix]:
         """Common-subexpression elimination of the truncated field, for code output.
@@ -422,8 +444,31 @@ class ModifiedEquation:
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        body = ", ".join(f"{v}' = {f}" for v, f in zip(self.variables, self.field()))
-        return f"ModifiedEquation({label}order={self.order}, {body})"
+        lines = "".join(f"\n    {line}" for line in self.pretty().splitlines())
+        return f"ModifiedEquation({label}order={self.order}):{lines}"
+
+
+class _TextPrinter(StrPrinter):
+    """:class:`sympy.printing.str.StrPrinter` with ``E_x`` for ``Derivative(E(x, y), x)``."""
+
+    @staticmethod
+    def _of_symbols(f: sp.Basic) -> bool:
+        return isinstance(f, AppliedUndef) and all(isinstance(a, sp.Symbol) for a in f.args)
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        if not self._of_symbols(expr.expr):
+            return str(super()._print_Derivative(expr))
+        names = [v.name for v, n in expr.variable_count for _ in range(int(n))]
+        sub = "".join(names) if all(len(n) == 1 for n in names) else "{" + ",".join(names) + "}"
+        return f"{expr.expr.func.__name__}_{sub}"
+
+    def _print_Function(self, expr: sp.Expr) -> str:
+        if self._of_symbols(expr):
+            return str(expr.func.__name__)
+        return str(super()._print_Function(expr))
+
+
+_TEXT = _TextPrinter()
 
 
 def _check_players(

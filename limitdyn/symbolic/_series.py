@@ -100,7 +100,7 @@ def scheme_series(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vecto
     return alg, d[: order + 1]
 
 
-def map_series(scheme: Scheme | TwoStepScheme, order: int) -> sp.ImmutableMatrix:
+def map_series(scheme: Scheme | TwoStepScheme, *, order: int) -> sp.ImmutableMatrix:
     """Taylor coefficients of the one-step map ``Phi_tau(z)`` in the step.
 
     Parameters

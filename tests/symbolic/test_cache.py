@@ -41,10 +41,10 @@ def test_modified_terms_do_not_depend_on_the_order_asked() -> None:
     x, y = sp.symbols("x y")
     s = ld.alternating([(y, [x - y**3]), (x, [-y + x**2])])
     _TERMS.clear()
-    low = ld.modified_equation(s, 1).terms
-    high = ld.modified_equation(s, 3).terms
+    low = ld.modified_equation(s, order=1).terms
+    high = ld.modified_equation(s, order=3).terms
     _TERMS.clear()
-    high_first = ld.modified_equation(s, 3).terms
-    low_after = ld.modified_equation(s, 1).terms
+    high_first = ld.modified_equation(s, order=3).terms
+    low_after = ld.modified_equation(s, order=1).terms
     assert high[:2] == low == low_after
     assert high == high_first

@@ -93,12 +93,12 @@ def test_inconsistent_map_is_refused() -> None:
 def test_implicit_series_matches_closed_form() -> None:
     """Implicit Euler on x' = a x is x / (1 - a tau) = x sum (a tau)^n."""
     a = sp.Symbol("a")
-    series = ld.map_series(ld.implicit([a * x], [x]), 4)
+    series = ld.map_series(ld.implicit([a * x], [x]), order=4)
     assert all(sp.simplify(series[0, n] - a**n * x) == 0 for n in range(5))
 
 
 def test_implicit_euler_series_hairer() -> None:
     """Implicit Euler Phi = x + h f + h^2 f'f + O(h^3) (Hairer-Lubich-Wanner, ch. IX)."""
     f = sp.Function("f")(x)
-    s = ld.map_series(ld.implicit([f], [x]), 2)
+    s = ld.map_series(ld.implicit([f], [x]), order=2)
     assert sp.simplify(s[0, 2] - f * sp.diff(f, x)) == 0

@@ -21,6 +21,6 @@ def test_implicit_second_coefficient_is_f_prime_f(case) -> None:
     """Implicit Euler: Phi = z + tau f + tau^2 f'f + O(tau^3) (Hairer-Lubich-Wanner, ch. IX)."""
     vs, field = case
     f = sp.Matrix(field)
-    series = ld.map_series(ld.implicit(field, vs), 2)
+    series = ld.map_series(ld.implicit(field, vs), order=2)
     expected = f.jacobian(vs) * f
     assert all(sp.expand(series[i, 2] - expected[i]) == 0 for i in range(len(vs)))

@@ -54,7 +54,7 @@ def generic_field() -> tuple[list[sp.Symbol], sp.Matrix]:
 def test_explicit_euler_second_order_hlw() -> None:
     """[HLW IX.1, eq. (1.4)]: explicit Euler has f~ = f - h/2 f'f + h^2 (f''(f,f)/12 + f'f'f/3)."""
     zs, f = generic_field()
-    me = modified_equation(ld.explicit(f, zs), 2)
+    me = modified_equation(ld.explicit(f, zs), order=2)
     ff, third = hlw_terms(f, zs)
     assert vec_zero(me.terms[0] - f)
     assert vec_zero(me.terms[1] + ff / 2)
@@ -65,7 +65,7 @@ def test_implicit_euler_second_order_hlw() -> None:
     """[HLW IX.1]: implicit Euler (the adjoint of explicit Euler) has
     f~ = f + h/2 f'f + h^2 (f''(f,f)/12 + f'f'f/3)."""
     zs, f = generic_field()
-    me = modified_equation(ld.implicit(f, zs), 2)
+    me = modified_equation(ld.implicit(f, zs), order=2)
     ff, third = hlw_terms(f, zs)
     assert vec_zero(me.terms[1] - ff / 2)
     assert vec_zero(me.terms[2] - third)
@@ -76,7 +76,7 @@ def test_gradient_descent_implicit_gradient_regularisation() -> None:
     for any loss E (an undefined function, so this is the general statement)."""
     E = sp.Function("E")(x, y)
     gd = ld.explicit([-E.diff(x), -E.diff(y)], [x, y])
-    me = modified_equation(gd, 2)
+    me = modified_equation(gd, order=2)
     assert me.is_gradient(1)
     V = me.modified_potential(1)
     assert zero(V - E - tau / 4 * (E.diff(x) ** 2 + E.diff(y) ** 2))
@@ -93,14 +93,14 @@ def test_gradient_descent_one_dimension_stays_gradient() -> None:
     Euler operator of E' E''^2 is 4 E'' E''' + 2 E' E'''' != 0), so no closed form is claimed."""
     u = sp.Symbol("u")
     E = u**4 / 4 + u**2
-    me = modified_equation(ld.explicit([-E.diff(u)], [u]), 2)
+    me = modified_equation(ld.explicit([-E.diff(u)], [u]), order=2)
     assert me.is_gradient()
     V = me.modified_potential()
     f = -E.diff(u)
     f2 = f.diff(u, 2) * f**2 / 12 + f.diff(u) ** 2 * f / 3
     assert zero(sp.diff(V, u) + (f - tau / 2 * f.diff(u) * f + tau**2 * f2))
     G = sp.Function("E")(u)
-    generic = modified_equation(ld.explicit([-G.diff(u)], [u]), 2)
+    generic = modified_equation(ld.explicit([-G.diff(u)], [u]), order=2)
     assert generic.is_gradient()
     assert zero(generic.modified_potential(1) - G - tau / 4 * G.diff(u) ** 2)
     with pytest.raises(ld.SchemeError, match="closed form"):
@@ -114,7 +114,7 @@ def test_symplectic_euler_invariant_harmonic_oscillator() -> None:
     scheme = ld.alternating([(p, [-q]), (q, [p])])
     invariant = p**2 + q**2 - tau * p * q
     k = 4
-    me = modified_equation(scheme, k)
+    me = modified_equation(scheme, order=k)
     rate = sp.expand((sp.Matrix([invariant]).jacobian([p, q]) * me.field())[0])
     poly = sp.Poly(rate, tau)
     assert min(m[0] for m in poly.monoms()) >= k + 1
@@ -125,7 +125,7 @@ def test_symplectic_euler_invariant_harmonic_oscillator() -> None:
 
 def test_symplectic_euler_is_hamiltonian_not_gradient() -> None:
     """The modified field of symplectic Euler is divergence-free at every order [HLW IX.3]."""
-    me = modified_equation(ld.alternating([(p, [-q]), (q, [p])]), 3)
+    me = modified_equation(ld.alternating([(p, [-q]), (q, [p])]), order=3)
     for t in me.terms:
         assert zero(sp.diff(t[0], p) + sp.diff(t[1], q))
 
@@ -142,7 +142,7 @@ def test_simultaneous_gda_drift_two_rates() -> None:
     time t = n h this is alpha f - (alpha h/2)(alpha f_x f + lambda f_y g), and the same for y."""
     F, G, a, l = _gda_fields()
     s = ld.simultaneous([(x, [F]), (y, [G])], rates=[a, l])
-    me = modified_equation(s, 1, players=[x, y])
+    me = modified_equation(s, order=1, players=[x, y])
     dx = -(tau * a / 2) * (a * F.diff(x) * F + l * F.diff(y) * G)
     dy = -(tau * l / 2) * (a * G.diff(x) * F + l * G.diff(y) * G)
     assert zero(me.player_drift(0)[0] - dx)
@@ -154,7 +154,7 @@ def test_alternating_gda_drift_two_rates() -> None:
     y's interaction term changes sign: (lambda h/2)(alpha g_x f - lambda g_y g) (common time)."""
     F, G, a, l = _gda_fields()
     s = ld.alternating([(x, [F]), (y, [G])], rates=[a, l])
-    me = modified_equation(s, 1)
+    me = modified_equation(s, order=1)
     assert me.players == ((x,), (y,))
     dx = -(tau * a / 2) * (a * F.diff(x) * F + l * F.diff(y) * G)
     dy = (tau * l / 2) * (a * G.diff(x) * F - l * G.diff(y) * G)
@@ -172,7 +172,7 @@ def test_zero_sum_modified_losses_simultaneous() -> None:
     a, l = sp.symbols("alpha lambda", positive=True)
     gx = [E.diff(x1), E.diff(x2)]
     s = ld.simultaneous([([x1, x2], [-g for g in gx]), (y, [E.diff(y)])], rates=[a, l])
-    me = modified_equation(s, 1, players=[[x1, x2], y])
+    me = modified_equation(s, order=1, players=[[x1, x2], y])
     assert me.is_zero_sum(rates=[a, l])
     Lx, Ly = me.player_losses(rates=[a, l])
     nx, ny = gx[0] ** 2 + gx[1] ** 2, E.diff(y) ** 2
@@ -189,7 +189,7 @@ def test_zero_sum_modified_losses_alternating() -> None:
     E = sp.Function("E")(x, y)
     a, l = sp.symbols("alpha lambda", positive=True)
     s = ld.alternating([(x, [-E.diff(x)]), (y, [E.diff(y)])], rates=[a, l])
-    me = modified_equation(s, 1)
+    me = modified_equation(s, order=1)
     Lx, Ly = me.player_losses(rates=[a, l])
     nx, ny = E.diff(x) ** 2, E.diff(y) ** 2
     assert zero(sp.diff(Lx - E - tau / 4 * (a * nx - l * ny), x))
@@ -203,7 +203,7 @@ def test_general_sum_game_has_no_player_loss() -> None:
     cx = x1**2 * y1 + x2 * y1**2
     cy = x1 * x2 * y1**2
     s = ld.game(cx, cy, [x1, x2], [y1], implicit=False, order="simultaneous")
-    me = modified_equation(s, 1, players=[[x1, x2], [y1]])
+    me = modified_equation(s, order=1, players=[[x1, x2], [y1]])
     assert not me.is_zero_sum()
     with pytest.raises(ld.SchemeError, match="player 0"):
         me.player_losses()
@@ -212,8 +212,8 @@ def test_general_sum_game_has_no_player_loss() -> None:
 def test_bilinear_game_drifts() -> None:
     """[RWDB, Sec. 5] on E = x y: simultaneous GDA drifts outward, (x, y) h/2 (divergence h);
     alternating drifts by (x, -y) h/2, divergence-free (the map is area-preserving)."""
-    sim = modified_equation(ld.simultaneous([(x, [-y]), (y, [x])]), 1, players=[x, y])
-    alt = modified_equation(ld.alternating([(x, [-y]), (y, [x])]), 1)
+    sim = modified_equation(ld.simultaneous([(x, [-y]), (y, [x])]), order=1, players=[x, y])
+    alt = modified_equation(ld.alternating([(x, [-y]), (y, [x])]), order=1)
     assert vec_zero(sim.drift() - tau / 2 * sp.Matrix([x, y]))
     assert vec_zero(alt.drift() - tau / 2 * sp.Matrix([x, -y]))
 
@@ -223,7 +223,7 @@ def test_repeated_block_n_critic() -> None:
     [HLW IX.1], so as a scheme of step h the modified field is n f - n (h/2) f'f."""
     u = sp.Symbol("u")
     F = sp.Function("F")(u)
-    me = modified_equation(ld.alternating([(u, [F])], repeats=[3]), 1)
+    me = modified_equation(ld.alternating([(u, [F])], repeats=[3]), order=1)
     assert zero(me.terms[0][0] - 3 * F)
     assert zero(me.terms[1][0] + sp.Rational(3, 2) * F.diff(u) * F)
 
@@ -234,7 +234,7 @@ def test_second_order_map_has_no_first_correction() -> None:
     u = sp.Symbol("u")
     F = sp.Function("F")
     heun = ld.from_map({u: u + tau / 2 * (F(u) + F(u + tau * F(u)))})
-    me = modified_equation(heun, 2)
+    me = modified_equation(heun, order=2)
     assert zero(me.terms[1][0])
     assert not zero(me.terms[2][0])
 
@@ -247,7 +247,7 @@ def test_heavy_ball_limit_and_first_correction() -> None:
     b = sp.Symbol("beta")
     f = sp.Function("f")(x, y)
     hb = ld.heavy_ball(f, [x, y], momentum=b)
-    me = modified_equation(hb, 1).restrict([x, y])
+    me = modified_equation(hb, order=1).restrict([x, y])
     g = sp.Matrix([f.diff(x), f.diff(y)])
     H = g.jacobian([x, y])
     assert vec_zero(me.terms[0] + g / (1 - b))
@@ -263,7 +263,7 @@ def test_heavy_ball_underlying_map_is_principal_root() -> None:
     lam = sp.Symbol("lambda", positive=True)
     b = sp.Rational(1, 3)
     hb = ld.heavy_ball(lam * x**2 / 2, x, momentum=b)
-    me = modified_equation(hb, 3).restrict([x])
+    me = modified_equation(hb, order=3).restrict([x])
     c = 1 + b - tau * lam
     r = (c + sp.sqrt(c**2 - 4 * b)) / 2
     exact = sp.series(sp.log(r) / tau, tau, 0, 4).removeO()
@@ -274,7 +274,7 @@ def test_heavy_ball_doubled_state() -> None:
     """On the doubled state both halves follow the same modified field (one step apart)."""
     b = sp.Rational(1, 2)
     hb = ld.heavy_ball(x**4 / 4, x, momentum=b)
-    me = modified_equation(hb, 2)
+    me = modified_equation(hb, order=2)
     assert me.variables == hb.variables
     xp = hb.previous[0]
     for t in me.terms:
@@ -286,9 +286,9 @@ def test_optimistic_and_extragradient_approximate_proximal_point() -> None:
     Euler) method: all three have f~ = F + (h/2) F'F + O(h^2); explicit Euler has -(h/2) F'F."""
     F = sp.Matrix([-(y**3) + x * y, x - y**2])
     zs = [x, y]
-    prox = modified_equation(ld.implicit(F, zs), 1).terms
-    og = modified_equation(ld.optimistic(F, zs), 1).restrict(zs).terms
-    eg = modified_equation(ld.extragradient(F, zs), 1).terms
+    prox = modified_equation(ld.implicit(F, zs), order=1).terms
+    og = modified_equation(ld.optimistic(F, zs), order=1).restrict(zs).terms
+    eg = modified_equation(ld.extragradient(F, zs), order=1).terms
     ff = F.jacobian(zs) * F
     for terms in (prox, og, eg):
         assert vec_zero(terms[0] - F)
@@ -318,7 +318,7 @@ def test_polynomial_ring_path_agrees_with_expression_path() -> None:
 
 
 def test_result_type_and_display() -> None:
-    me = modified_equation(ld.explicit([x**2], [x]), 2)
+    me = modified_equation(ld.explicit([x**2], [x]), order=2)
     assert isinstance(me, ModifiedEquation)
     assert me.order == 2
     assert len(me.terms) == 3 and me.terms[0].shape == (1, 1)
@@ -333,22 +333,22 @@ def test_result_type_and_display() -> None:
 
 
 def test_errors_name_the_piece() -> None:
-    me = modified_equation(ld.explicit([x**2], [x]), 1)
+    me = modified_equation(ld.explicit([x**2], [x]), order=1)
     with pytest.raises(ld.SchemeError, match="order"):
-        modified_equation(ld.explicit([x], [x]), -1)
+        modified_equation(ld.explicit([x], [x]), order=-1)
     with pytest.raises(ld.SchemeError, match="order"):
-        modified_equation(ld.explicit([x], [x]), 1.5)  # type: ignore[arg-type]
+        modified_equation(ld.explicit([x], [x]), order=1.5)  # type: ignore[arg-type]
     with pytest.raises(ld.SchemeError, match="Scheme"):
-        modified_equation("x' = x", 1)  # type: ignore[arg-type]
+        modified_equation("x' = x", order=1)  # type: ignore[arg-type]
     with pytest.raises(ld.SchemeError, match="identity"):
-        modified_equation(ld.from_map({x: 2 * x + tau}), 1)
+        modified_equation(ld.from_map({x: 2 * x + tau}), order=1)
     with pytest.raises(ld.SchemeError, match="computed to order 1"):
         me.field(3)
     with pytest.raises(ld.SchemeError, match="not a variable"):
-        modified_equation(ld.explicit([x], [x]), 1, players=[y])
+        modified_equation(ld.explicit([x], [x]), order=1, players=[y])
     with pytest.raises(ld.SchemeError, match="also belongs"):
-        modified_equation(ld.explicit([x, y], [x, y]), 1, players=[[x, y], [y]])
+        modified_equation(ld.explicit([x, y], [x, y]), order=1, players=[[x, y], [y]])
     with pytest.raises(ld.SchemeError, match="out of range"):
         me.player_drift(3)
     with pytest.raises(ld.SchemeError, match="depends on the dropped"):
-        modified_equation(ld.explicit([y, x], [x, y]), 0).restrict([x])
+        modified_equation(ld.explicit([y, x], [x, y]), order=0).restrict([x])

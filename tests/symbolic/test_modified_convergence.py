@@ -48,7 +48,7 @@ def _two_step_errors(
     scheme: ld.TwoStepScheme, x0: list[float], k: int, taus: list[float]
 ) -> np.ndarray:
     """Distance of the iterates, started on the invariant manifold, to the order-k flow."""
-    me = ld.modified_equation(scheme, k)
+    me = ld.modified_equation(scheme, order=k)
     errors = []
     for h in taus:
         z0 = ld.manifold_start(scheme, x0, tau=h, order=k + 1)
@@ -84,7 +84,7 @@ def test_heavy_ball_started_at_rest_is_first_order_only() -> None:
     """Started at rest (x_prev = x0) heavy ball is shifted by O(tau) off the manifold's
     trajectory, so even the order-1 modified flow is matched only to first order."""
     hb = ld.heavy_ball((x**2 + y**2) / 2 + x**4 / 4, [x, y], momentum=sp.Rational(1, 2))
-    me = ld.modified_equation(hb, 1)
+    me = ld.modified_equation(hb, order=1)
     errors = []
     for h in TAUS:
         z0 = [1.0, -0.5, 1.0, -0.5]

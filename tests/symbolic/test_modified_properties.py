@@ -51,7 +51,7 @@ def test_explicit_map_truncation_error(case, k) -> None:
     O(tau^(k+2)) [HLW IX.1, Thm 1.2]."""
     zs, field = case
     scheme = ld.explicit(field, zs)
-    me = ld.modified_equation(scheme, k)
+    me = ld.modified_equation(scheme, order=k)
     flow = flow_series(me.field(), zs, k + 1)
     exact_map = sp.Matrix([scheme.map()[v] for v in zs])
     for a, b in zip(exact_map, flow):
@@ -64,10 +64,10 @@ def test_every_scheme_kind_truncation_error(case, k) -> None:
     """The same property for explicit, implicit, alternating (explicit or implicit blocks,
     rates) and simultaneous schemes, against the map's series."""
     scheme, limit = case
-    me = ld.modified_equation(scheme, k)
+    me = ld.modified_equation(scheme, order=k)
     assert all(sp.expand(a - b) == 0 for a, b in zip(me.terms[0], limit))
     flow = flow_series(me.field(), scheme.variables, k + 1)
-    series = ld.map_series(scheme, k + 1)
+    series = ld.map_series(scheme, order=k + 1)
     for i in range(scheme.dim):
         mapped = sum(series[i, j] * tau**j for j in range(k + 2))
         assert lowest_tau_power(mapped - flow[i]) >= k + 2

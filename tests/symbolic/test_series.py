@@ -51,7 +51,7 @@ def test_explicit_euler_series_is_z_plus_tau_f() -> None:
     """For any field, including undefined functions: [z, F, 0, 0, ...]."""
     F, G = sp.Function("F")(x, y), sp.Function("G")(x, y)
     for field in ([F, G], [-(x**3) + y * sp.exp(x), sp.sin(x * y)]):
-        s = ld.map_series(ld.explicit(field, [x, y]), K)
+        s = ld.map_series(ld.explicit(field, [x, y]), order=K)
         assert s.shape == (2, K + 1)
         assert list(s[:, 0]) == [x, y]
         assert all(zero(s[i, 1] - field[i]) for i in range(2))
@@ -60,13 +60,13 @@ def test_explicit_euler_series_is_z_plus_tau_f() -> None:
 
 def test_implicit_euler_on_linear_growth_is_the_geometric_series() -> None:
     """x+ = x + tau a x+ gives x+ = x / (1 - a tau) = sum x (a tau)**j, term by term."""
-    s = ld.map_series(ld.implicit([a * x], [x]), 6)
+    s = ld.map_series(ld.implicit([a * x], [x]), order=6)
     assert [s[0, j] for j in range(7)] == [sp.expand(x * a**j) for j in range(7)]
 
 
 def test_implicit_euler_on_a_nonlinear_field_matches_the_solved_map() -> None:
     """x+ = x - tau x+**2 has the root x+ = (sqrt(1 + 4 tau x) - 1) / (2 tau)."""
-    s = ld.map_series(ld.implicit([-(x**2)], [x]), K)
+    s = ld.map_series(ld.implicit([-(x**2)], [x]), order=K)
     closed = (sp.sqrt(1 + 4 * tau * x) - 1) / (2 * tau)
     assert all(zero(s[0, j] - c) for j, c in enumerate(series_of_closed_form(closed, K)))
 
@@ -76,7 +76,7 @@ def test_implicit_midpoint_on_a_linear_field_is_the_cayley_transform() -> None:
     Phi = (I - tau A/2)**-1 (I + tau A/2) z."""
     A = sp.Matrix([[0, -a], [a, 0]])
     z = sp.Matrix([x, y])
-    s = ld.map_series(midpoint(list(A * z), [x, y]), K)
+    s = ld.map_series(midpoint(list(A * z), [x, y]), order=K)
     cayley = (sp.eye(2) - tau * A / 2).inv() * (sp.eye(2) + tau * A / 2) * z
     for i in range(2):
         expected = series_of_closed_form(sp.simplify(cayley[i]), K)
@@ -88,7 +88,7 @@ def test_implicit_midpoint_b_series() -> None:
     midpoint rule are f'f/2 and f''f**2/8 + f'**2 f/4 (the exact flow has f''f**2/6 + f'**2 f/6
     at tau**3: the rule is of order 2, not 3)."""
     f = sp.Function("f")(x)
-    s = ld.map_series(midpoint([f], [x]), 3)
+    s = ld.map_series(midpoint([f], [x]), order=3)
     f1, f2 = f.diff(x), f.diff(x, 2)
     assert s[0, 0] == x
     assert zero(s[0, 1] - f)
@@ -98,7 +98,7 @@ def test_implicit_midpoint_b_series() -> None:
 
 def test_alternating_scheme_composes_its_blocks() -> None:
     """x+ = x - tau y, then y+ = y + tau x+ = y + tau x - tau**2 y (bilinear game, x first)."""
-    s = ld.map_series(ld.alternating([(x, [-y]), (y, [x])]), 3)
+    s = ld.map_series(ld.alternating([(x, [-y]), (y, [x])]), order=3)
     assert list(s.row(0)) == [x, -y, 0, 0]
     assert list(s.row(1)) == [y, x, -y, 0]
 
@@ -106,7 +106,7 @@ def test_alternating_scheme_composes_its_blocks() -> None:
 def test_alternating_nonlinear_composition() -> None:
     """x+ = x + tau x y, then y+ = y + tau x+**2: the composition expanded by hand,
     y+ = y + tau x**2 + 2 tau**2 x**2 y + tau**3 x**2 y**2."""
-    s = ld.map_series(ld.alternating([(x, [x * y]), (y, [x**2])]), K)
+    s = ld.map_series(ld.alternating([(x, [x * y]), (y, [x**2])]), order=K)
     assert [sp.expand(e) for e in s.row(0)] == [x, x * y, 0, 0, 0]
     expected = [y, x**2, 2 * x**2 * y, x**2 * y**2, 0]
     assert all(zero(s[1, j] - expected[j]) for j in range(K + 1))
@@ -117,8 +117,8 @@ def test_rated_blocks_scale_the_coefficients_by_rate_powers() -> None:
     so the tau**j coefficient is r**j times the unrated one (explicit and implicit)."""
     blocks = [(x, [-y - x**3]), (y, [x * y + 1])]
     for implicit in (False, True):
-        plain = ld.map_series(ld.alternating(blocks, implicit=implicit), K)
-        rated = ld.map_series(ld.alternating(blocks, rates=[r, r], implicit=implicit), K)
+        plain = ld.map_series(ld.alternating(blocks, implicit=implicit), order=K)
+        rated = ld.map_series(ld.alternating(blocks, rates=[r, r], implicit=implicit), order=K)
         for i in range(2):
             for j in range(K + 1):
                 assert zero(rated[i, j] - r**j * plain[i, j]), (implicit, i, j)
@@ -126,7 +126,7 @@ def test_rated_blocks_scale_the_coefficients_by_rate_powers() -> None:
 
 def test_rate_of_one_block_only() -> None:
     """Rates (1, r) on the bilinear game: x+ = x - tau y, y+ = y + r tau (x - tau y)."""
-    s = ld.map_series(ld.alternating([(x, [-y]), (y, [x])], rates=[1, r]), 2)
+    s = ld.map_series(ld.alternating([(x, [-y]), (y, [x])], rates=[1, r]), order=2)
     assert list(s.row(0)) == [x, -y, 0]
     assert [sp.expand(e) for e in s.row(1)] == [y, r * x, -r * y]
 
@@ -134,7 +134,7 @@ def test_rate_of_one_block_only() -> None:
 @pytest.mark.parametrize("n", [1, 2, 5])
 def test_repeated_block_is_the_power_of_its_step(n: int) -> None:
     """n repeats of x+ = x + tau a x: (1 + a tau)**n x, coefficients binom(n, j) a**j x."""
-    s = ld.map_series(ld.alternating([(x, [a * x])], repeats=[n]), K)
+    s = ld.map_series(ld.alternating([(x, [a * x])], repeats=[n]), order=K)
     assert [sp.expand(s[0, j]) for j in range(K + 1)] == [
         sp.expand(comb(n, j) * a**j * x) for j in range(K + 1)
     ]
@@ -143,7 +143,7 @@ def test_repeated_block_is_the_power_of_its_step(n: int) -> None:
 def test_explicit_map_series_matches_sympy_series() -> None:
     """A from_map scheme with transcendental functions: the series of the map itself."""
     mapping = {x: x * sp.exp(-tau * y), y: y + sp.sin(tau * x) / (1 + tau)}
-    s = ld.map_series(ld.from_map(mapping), K)
+    s = ld.map_series(ld.from_map(mapping), order=K)
     for i, v in enumerate((x, y)):
         expected = series_of_closed_form(mapping[v], K)
         assert all(zero(s[i, j] - expected[j]) for j in range(K + 1)), v
@@ -152,7 +152,7 @@ def test_explicit_map_series_matches_sympy_series() -> None:
 def test_series_is_a_prefix_of_a_longer_series() -> None:
     """Truncation: the order-2 series is the first three columns of the order-4 one."""
     scheme = ld.alternating([(x, [-y - x**3]), (y, [sp.exp(x)])], implicit=True)
-    short, long = ld.map_series(scheme, 2), ld.map_series(scheme, 4)
+    short, long = ld.map_series(scheme, order=2), ld.map_series(scheme, order=4)
     assert all(zero(short[i, j] - long[i, j]) for i in range(2) for j in range(3))
 
 
@@ -161,7 +161,7 @@ def test_two_step_scheme_gives_the_doubled_map() -> None:
     b = sp.Symbol("beta")
     hb = ld.heavy_ball(x**4 / 4, x, momentum=b)
     xp = hb.previous[0]
-    s = ld.map_series(hb, 2)
+    s = ld.map_series(hb, order=2)
     assert [sp.expand(e) for e in s.row(0)] == [sp.expand(x + b * (x - xp)), -(x**3), 0]
     assert list(s.row(1)) == [x, 0, 0]
 
@@ -172,24 +172,24 @@ def test_two_step_scheme_gives_the_doubled_map() -> None:
 @pytest.mark.parametrize("order", [-1, 1.5, True, "2", None])
 def test_bad_order_raises(order: object) -> None:
     with pytest.raises(SchemeError, match="order must be a non-negative integer"):
-        ld.map_series(ld.explicit([-x], [x]), order)  # type: ignore[arg-type]
+        ld.map_series(ld.explicit([-x], [x]), order=order)  # type: ignore[arg-type]
 
 
 def test_not_a_scheme_raises() -> None:
     with pytest.raises(SchemeError, match="expected a Scheme"):
-        ld.map_series("x+ = x", 1)  # type: ignore[arg-type]
+        ld.map_series("x+ = x", order=1)  # type: ignore[arg-type]
 
 
 def test_inconsistent_explicit_map_has_a_series_but_no_limit() -> None:
     """x+ = 2 x + tau: the series exists ([2x, 1, 0]), but the map is not the identity at
     step 0, so limit_ode and modified_equation refuse it."""
     scheme = ld.from_map({x: 2 * x + tau})
-    s = ld.map_series(scheme, 2)
+    s = ld.map_series(scheme, order=2)
     assert list(s.row(0)) == [2 * x, 1, 0]
     with pytest.raises(SchemeError, match="step 0"):
         ld.limit_ode(scheme)
     with pytest.raises(SchemeError, match="step 0"):
-        ld.modified_equation(scheme, 1)
+        ld.modified_equation(scheme, order=1)
 
 
 def test_inconsistent_implicit_stage_raises() -> None:
@@ -197,7 +197,7 @@ def test_inconsistent_implicit_stage_raises() -> None:
     w = sp.Dummy("w")
     stage = ld.ImplicitStage(targets=(x,), unknowns=(w,), residual=(w - 2 * x - tau * w,))
     with pytest.raises(SchemeError, match="does not vanish at step 0"):
-        ld.map_series(ld.Scheme(variables=(x,), stages=(stage,)), 2)
+        ld.map_series(ld.Scheme(variables=(x,), stages=(stage,)), order=2)
 
 
 def test_singular_implicit_stage_raises() -> None:
@@ -205,4 +205,4 @@ def test_singular_implicit_stage_raises() -> None:
     w = sp.Dummy("w")
     stage = ld.ImplicitStage(targets=(x,), unknowns=(w,), residual=((w - x) ** 2 - tau,))
     with pytest.raises(SchemeError, match="singular"):
-        ld.map_series(ld.Scheme(variables=(x,), stages=(stage,)), 2)
+        ld.map_series(ld.Scheme(variables=(x,), stages=(stage,)), order=2)
