@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import (
+    CacheWarning,
     DivergenceError,
     InputError,
     LimitdynError,
@@ -57,6 +58,7 @@ _SUBPACKAGES = ("figures", "numeric", "particles", "plotting", "symbolic", "test
 
 __all__ = [
     "ODE",
+    "CacheWarning",
     "ConvergenceStudy",
     "DivergenceError",
     "ExplicitStage",

@@ -170,11 +170,15 @@ class TwoStepScheme:
             f"parameters={self.parameters})"
         )
 
-    def _repr_latex_(self) -> str:
-        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+    def latex(self) -> str:
+        """The recurrence as LaTeX, in ``x_{n+1}``, ``x_n`` and ``x_{n-1}``."""
         from ._latex import two_step_latex
 
-        return f"${two_step_latex(self)}$"
+        return two_step_latex(self)
+
+    def _repr_latex_(self) -> str:
+        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+        return f"${self.latex()}$"
 
 
 #: Anything that :func:`~limitdyn.iterate` and the symbolic analyses accept.

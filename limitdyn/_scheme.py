@@ -265,11 +265,24 @@ class Scheme:
             f"step={self.step}, parameters={self.parameters})"
         )
 
-    def _repr_latex_(self) -> str:
-        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+    def latex(self) -> str:
+        r"""The update rule as LaTeX (an ``aligned`` block, one line per update).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, a = sp.symbols("x a")
+        >>> print(ld.explicit([-a * x], [x]).latex())
+        \begin{aligned}x_{n+1} &= x_{n} - \tau a x_{n}\end{aligned}
+        """
         from ._latex import scheme_latex
 
-        return f"${scheme_latex(self)}$"
+        return scheme_latex(self)
+
+    def _repr_latex_(self) -> str:
+        """The update rule as LaTeX, for Jupyter (see :mod:`limitdyn._latex`)."""
+        return f"${self.latex()}$"
 
 
 # -- constructors -------------------------------------------------------------------------

@@ -147,3 +147,47 @@ def as_generator(seed: Any) -> np.random.Generator:
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise InputError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+
+
+#: the most memory one call may allocate (iterates, particle runs, metrics, transport
+#: plans): a fixed cap, so whether a call is refused does not depend on the machine's load
+MEMORY_LIMIT = 16 * 2**30
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in the largest binary unit that keeps the number at least 1.
+
+    Examples
+    --------
+    >>> format_bytes(512), format_bytes(3 * 2**30), format_bytes(1.5 * 2**50)
+    ('512 B', '3.0 GiB', '1536.0 TiB')
+    """
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def check_memory(nbytes: float, what: str, *, hint: str = "") -> None:
+    """Refuse, before allocating, a call that would need more than :data:`MEMORY_LIMIT`.
+
+    Raises
+    ------
+    InputError
+        Naming ``what``, the memory it would need and the limit (and ``hint``).
+
+    Examples
+    --------
+    >>> check_memory(2**20, "a run")
+    >>> check_memory(2.0**40, "a run of 10**8 snapshots", hint="record less often")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: a run of 10**8 snapshots would need about 1.0 TiB of memory, \
+more than the limit of 16.0 GiB; record less often
+    """
+    if nbytes > MEMORY_LIMIT:
+        tail = f"; {hint}" if hint else ""
+        raise InputError(
+            f"{what} would need about {format_bytes(nbytes)} of memory, more than the limit "
+            f"of {format_bytes(MEMORY_LIMIT)}{tail}"
+        )

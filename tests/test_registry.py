@@ -95,7 +95,7 @@ def test_limit_is_the_order_zero_modified_equation(case: Case) -> None:
 
 def _local_errors(case: Case, k: int) -> tuple[np.ndarray, np.ndarray]:
     me = ld.modified_equation(case.scheme, order=k)
-    ode = me.ode(k)
+    ode = me.ode(order=k)
     hs = case.tau * HALVINGS
     n = _half(case)
     errors = []

@@ -33,12 +33,14 @@ def implicit_regularization() -> FigureResult:
     run = iterate(scheme, IGR_START, tau=IGR_TAU, t_end=t_end)
     plain = integrate(limit_ode(scheme), IGR_START, t_eval=run.t)
     modified = modified_equation(scheme, order=1)
-    corrected = integrate(modified.ode(1), IGR_START, t_eval=run.t, params={"tau": IGR_TAU})
+    corrected = integrate(modified.ode(order=1), IGR_START, t_eval=run.t, params={"tau": IGR_TAU})
     d_plain = np.linalg.norm(run.z - plain.z, axis=1)
     d_modified = np.linalg.norm(run.z - corrected.z, axis=1)
     dense = np.linspace(0.0, t_end, 400)
     plain_dense = integrate(limit_ode(scheme), IGR_START, t_eval=dense)
-    corrected_dense = integrate(modified.ode(1), IGR_START, t_eval=dense, params={"tau": IGR_TAU})
+    corrected_dense = integrate(
+        modified.ode(order=1), IGR_START, t_eval=dense, params={"tau": IGR_TAU}
+    )
 
     fig, (left, right) = new_figure(ncols=2, width=5.2, height=4.4)
     gx, gy = np.meshgrid(np.linspace(-0.3, 2.2, 120), np.linspace(-0.3, 1.2, 90))
@@ -70,7 +72,7 @@ def implicit_regularization() -> FigureResult:
         "modified_flow": corrected.z.copy(),
         "distance_gradient_flow": d_plain,
         "distance_modified_flow": d_modified,
-        "modified_potential": modified.modified_potential(1),
+        "modified_potential": modified.modified_potential(order=1),
         "tau": IGR_TAU,
     }
     return FigureResult(fig, data)
@@ -98,7 +100,7 @@ def gan_drift() -> FigureResult:
     z0 = np.array([1.0, 0.0])
     for ax, (name, scheme) in zip(axes, schemes.items()):
         me = modified_equation(scheme, order=1, players=[_x, _y])
-        drift = me.drift(1).subs(tau, GAN_TAU)
+        drift = me.drift(order=1).subs(tau, GAN_TAU)
         f = sp.lambdify((_x, _y), list(drift), "numpy")
         u, v = (np.broadcast_to(np.asarray(c, dtype=float), gx.shape) for c in f(gx, gy))
         run = iterate(scheme, z0, tau=GAN_TAU, steps=40)
@@ -121,7 +123,7 @@ def gan_drift() -> FigureResult:
         ax.set_ylabel("$y$ (maximises $xy$)")
         ax.set_xlim(-2.7, 2.7)
         ax.set_ylim(-2.7, 2.7)
-        parts = ", ".join(sp.latex(c) for c in me.drift(1))
+        parts = ", ".join(sp.latex(c) for c in me.drift(order=1))
         ax.set_title(rf"{name}: drift $\tau f_1 = ({parts})$", fontsize=10)
         ax.legend(fontsize=7, loc="lower left")
         data[f"drift_{name}"] = np.stack([u, v])

@@ -70,7 +70,7 @@ def mode_collapse_run(*, steps: int = 1000, record_every: int = 50) -> Any:
     """
     target = grid(25)
     model = WGAN(target=target, **COLLAPSE)  # type: ignore[arg-type]
-    theta, omega = model.init_particles(0)
+    theta, omega = model.init_particles(seed=0)
     # a = a0 + 2 p moves the output by about p (the units average s(c) = 1/2)
     theta[:, :, 0] += 2 * np.asarray(COLLAPSE_START)
     run = model.run(
@@ -356,7 +356,7 @@ def toy_gan_particles() -> FigureResult:
         drift[lr] = e
         ax.plot(run.times, e, label=f"simultaneous, lr = {lr:g}")
     part = ToyGAN(n_generator=5, n_critic_particles=3, latent="logistic", gamma=1.0)
-    theta_p, omega_p = part.init_particles(0)
+    theta_p, omega_p = part.init_particles(seed=0)
     sol = part.limit_ode(theta0=theta_p, omega0=omega_p, t_end=30.0)
     ax.plot(sol.times, sol.energy - sol.energy[0], "k", label="limit ODE, N = 5, M = 3")
     ax.set_xlabel("time $t$")

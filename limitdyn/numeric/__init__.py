@@ -10,7 +10,7 @@ from ._convergence import (
     fitted_order,
     refinement_check,
 )
-from ._inputs import MAX_BYTES, MAX_SCHEDULE
+from ._inputs import MAX_SCHEDULE
 from ._integrate import MAX_STEPS, METHODS, integrate
 from ._iterate import iterate
 from ._manifold import manifold_start
@@ -18,7 +18,6 @@ from ._trajectory import Trajectory
 
 __all__ = [
     "ENGINES",
-    "MAX_BYTES",
     "MAX_SCHEDULE",
     "MAX_STEPS",
     "METHODS",

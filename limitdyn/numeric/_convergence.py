@@ -21,7 +21,7 @@ from .._ode import ODE
 from .._progress import progress_bar
 from .._validate import one_of, positive_float
 from ..errors import DivergenceError, InputError
-from ._inputs import check_memory, one_step_scheme, parameters_of, schedule_family
+from ._inputs import check_states_memory, one_step_scheme, parameters_of, schedule_family
 from ._integrate import integrate
 from ._iterate import iterate
 from ._levels import EPS, STATUSES, classify, fit_usable, fitted_order, local_orders
@@ -355,7 +355,7 @@ def convergence_study(
             assert order is not None
             ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
         n = len(run["schedule"]) if "schedule" in run else math.ceil(end / h)
-        check_memory(n + 1, scheme.dim, what=f"the run at tau = {h:g}")
+        check_states_memory(n + 1, scheme.dim, what=f"the run at tau = {h:g}")
         try:
             traj = iterate(scheme, zh, params=params, engine=engine, **run)
         except DivergenceError:

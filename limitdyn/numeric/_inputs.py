@@ -18,12 +18,11 @@ import sympy as sp
 from .._multistep import TwoStepScheme, as_one_step
 from .._ode import ODE
 from .._scheme import ExplicitStage, Scheme
-from .._validate import positive_float, steps_or_t_end
+from .._validate import check_memory, positive_float, steps_or_t_end
 from ..errors import InputError, SchemeError
 
 __all__ = [
-    "MAX_BYTES",
-    "check_memory",
+    "check_states_memory",
     "one_step_scheme",
     "parameter_vector",
     "parameters_of",
@@ -34,37 +33,27 @@ __all__ = [
 
 #: relative slack below which ``t_end / tau`` counts as a whole number of steps
 _WHOLE = 1e-9
-#: the documented cap on the memory one numeric call may allocate for its states (4 GiB):
-#: a larger request is refused before anything is allocated
-MAX_BYTES = 4 * 2**30
 #: the most step sizes read from a schedule family (a generator may be endless)
 MAX_SCHEDULE = 10**7
 
 
-def check_memory(rows: int, dim: int, *, what: str) -> None:
+def check_states_memory(rows: int, dim: int, *, what: str) -> None:
     """Refuse, before allocating, ``rows`` states of ``dim`` floats (plus their times)
-    when they need more than :data:`MAX_BYTES`.
+    when they need more than the package's memory cap (:data:`limitdyn._validate.MEMORY_LIMIT`).
 
     Examples
     --------
-    >>> check_memory(10**12, 1, what="iterate(steps=10**12)")
+    >>> check_states_memory(10**12, 1, what="iterate(steps=10**12)")
     Traceback (most recent call last):
     ...
-    limitdyn.errors.InputError: iterate(steps=10**12) needs 1000000000000 states ... (16 TB) ...
+    limitdyn.errors.InputError: iterate(steps=10**12) (1000000000000 states of 1 floats) would \
+need about 14.6 TiB of memory, more than the limit of 16.0 GiB; use fewer steps or a larger tau
     """
-    need = int(rows) * (int(dim) + 1) * 8
-    if need > MAX_BYTES:
-        raise InputError(
-            f"{what} needs {int(rows)} states of {int(dim)} floats ({_bytes(need)}) and the cap "
-            f"is {_bytes(MAX_BYTES)} (limitdyn.numeric.MAX_BYTES); use fewer steps or a larger tau"
-        )
-
-
-def _bytes(n: int) -> str:
-    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n} B"
+    check_memory(
+        int(rows) * (int(dim) + 1) * 8.0,
+        f"{what} ({int(rows)} states of {int(dim)} floats)",
+        hint="use fewer steps or a larger tau",
+    )
 
 
 def one_step_scheme(scheme: Any) -> Scheme:

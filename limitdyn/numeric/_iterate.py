@@ -11,7 +11,7 @@ from .._multistep import AnyScheme
 from .._validate import positive_float, positive_int
 from ..errors import DivergenceError, InputError, LimitdynError, SolverError
 from ._compile import compile_scheme
-from ._inputs import check_memory, one_step_scheme, parameter_vector, step_sizes
+from ._inputs import check_states_memory, one_step_scheme, parameter_vector, step_sizes
 from ._manifold import start_state
 from ._trajectory import Trajectory
 
@@ -50,7 +50,8 @@ def iterate(
         Constant step size, with ``steps`` or ``t_end``.
     steps : int, optional
         Number of steps. The states are stored: a run needing more than
-        :data:`~limitdyn.numeric.MAX_BYTES` is refused before anything is allocated.
+        the memory cap (:data:`limitdyn._validate.MEMORY_LIMIT`, 16 GiB) is refused
+        before anything is allocated.
     t_end : float, optional
         Final cumulative learning rate; the last step is shortened to land on it
         when ``t_end / tau`` is not an integer.
@@ -104,7 +105,7 @@ def iterate(
     iterations = positive_int(maxiter, "maxiter")
     tolerance = positive_float(tol, "tol")
     hs, stride, n = step_sizes(tau=tau, steps=steps, t_end=t_end, schedule=schedule)
-    check_memory(n + 1, scheme.dim, what=f"iterate with {n} steps")
+    check_states_memory(n + 1, scheme.dim, what=f"iterate with {n} steps")
     p = parameter_vector(params, scheme.parameters, step=scheme.step)
     z = start_state(scheme, z0, tau=float(hs[0]), params=params)
     compiled = compile_scheme(one_step, get_engine(engine))

@@ -38,7 +38,7 @@ def _backward_ode(scheme: TwoStepScheme, order: int) -> ODE:
     from ..symbolic import modified_equation
 
     me = modified_equation(scheme, order=order).restrict(scheme.current)
-    return ODE(me.variables, -me.field(order), name=f"reversed order-{order} modified flow")
+    return ODE(me.variables, -me.field(order=order), name=f"reversed order-{order} modified flow")
 
 
 def manifold_start(

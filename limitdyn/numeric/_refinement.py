@@ -14,7 +14,7 @@ from .._engine import Engine, get_engine
 from .._multistep import AnyScheme
 from .._validate import one_of, positive_float, positive_int
 from ..errors import DivergenceError, InputError
-from ._inputs import check_memory, one_step_scheme, schedule_family
+from ._inputs import check_states_memory, one_step_scheme, schedule_family
 from ._iterate import iterate
 from ._levels import EPS, classify, fit_usable, local_orders
 
@@ -199,7 +199,8 @@ def refinement_check(
         Coarsest step size (or schedule scale).
     levels : int
         Number of halvings (``levels + 1`` runs). The finest run must fit in
-        :data:`~limitdyn.numeric.MAX_BYTES`; this is checked before any run.
+        the memory cap (:data:`limitdyn._validate.MEMORY_LIMIT`, 16 GiB); this is checked
+        before any run.
     params : mapping, optional
     norm : {"max", "final"}
     tolerance : float
@@ -246,7 +247,9 @@ def refinement_check(
         n = round(end / h)
         if n < 1 or abs(n * h - end) > 1e-9 * end:
             raise InputError(f"t_end = {end} is not an integer multiple of tau = {h}")
-        check_memory(n * 2**levels + 1, scheme.dim, what=f"refinement_check with {levels} levels")
+        check_states_memory(
+            n * 2**levels + 1, scheme.dim, what=f"refinement_check with {levels} levels"
+        )
     distances = np.empty(levels)
     floors = np.zeros(levels)
     scale, interpolated = 0.0, False

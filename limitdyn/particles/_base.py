@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from .._validate import one_of, steps_or_t_end
+from .._validate import check_memory, one_of, steps_or_t_end
 from ..errors import DivergenceError
 from ._driver import ON_DIVERGENCE, RNG_BLOCK, drive, record_count, record_steps
-from ._util import check_memory
 
 if TYPE_CHECKING:
     from typing import Self
@@ -74,7 +73,7 @@ class ParticleModel(abc.ABC, Generic[StateT]):
         keep their ratio, so the mean-field limit is the same)."""
 
     @abc.abstractmethod
-    def init_particles(self, seed: int | np.random.Generator | None = None) -> Any:
+    def init_particles(self, *, seed: int | np.random.Generator | None = None) -> Any:
         """I.i.d. initial particles drawn from ``seed``."""
 
     @abc.abstractmethod
@@ -113,7 +112,7 @@ class ParticleModel(abc.ABC, Generic[StateT]):
     def _record_bytes(self) -> int:
         """About the memory one snapshot keeps: the particles (in the shapes of
         :meth:`init_particles`), the losses, a few metrics and the bookkeeping."""
-        parts = self.init_particles(0)
+        parts = self.init_particles(seed=0)
         arrays = parts if isinstance(parts, tuple) else (parts,)
         particles = sum(8 * int(np.size(a)) + 128 for a in arrays)
         return particles + 8 * (len(self.loss_names) + 8) + 64
@@ -198,7 +197,7 @@ class ParticleModel(abc.ABC, Generic[StateT]):
         ------
         InputError
             For bad arguments, or snapshots that would need more than
-            :data:`~limitdyn.particles._util.MEMORY_LIMIT` bytes (checked before anything
+            :data:`~limitdyn._validate.MEMORY_LIMIT` bytes (checked before anything
             is allocated).
         DivergenceError
             With the first step whose random inputs, state, loss or metric is not finite

@@ -170,7 +170,7 @@ def mean_field_gap(
         small = dataclasses.replace(model.resized(n), n_eval=0)
         ref = small.replace(lr=small.lr * n / n_ref)
         rng_init, rng_a, rng_b = child_generators(seed_list[b], 3)
-        init = small.init_particles(rng_init)
+        init = small.init_particles(seed=rng_init)
         steps = round(t / small.dt)
         run_a = small.run(
             steps=steps, record_every=max(steps, 1), seed=rng_a, init=init, progress=False

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from .._optional import has_module, import_optional
-from .._validate import as_generator, one_of, positive_float, positive_int
+from .._validate import as_generator, check_memory, one_of, positive_float, positive_int
 from ..errors import InputError, OptionalDependencyError, SolverError
 from ._targets import Target
-from ._util import check_memory, cloud, probability_weights
+from ._util import cloud, probability_weights
 
 __all__ = [
     "ModeCoverage",
@@ -548,7 +548,7 @@ class ModeCoverage:
 
 
 def mode_coverage(
-    samples: Any, modes: Any, sigma: float | None = None, *, threshold: float = 3.0
+    samples: Any, modes: Any, *, sigma: float | None = None, threshold: float = 3.0
 ) -> ModeCoverage:
     """Modes captured and fraction of high-quality samples.
 
@@ -577,7 +577,7 @@ def mode_coverage(
     Examples
     --------
     >>> modes = [[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]]
-    >>> mode_coverage([[0.01, 0.0], [2.0, 0.02], [1.0, 1.0]], modes, 0.05)
+    >>> mode_coverage([[0.01, 0.0], [2.0, 0.02], [1.0, 1.0]], modes, sigma=0.05)
     ModeCoverage(modes_captured=2/3, high_quality=0.667, counts=[1, 1, 0])
     >>> from limitdyn.particles import ring
     >>> mode_coverage([[2.0, 0.0], [0.0, 2.01]], ring(4, sigma=0.02)).modes_captured

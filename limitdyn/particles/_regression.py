@@ -247,13 +247,14 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
     def _in_force(self) -> AbstractContextManager[Any]:
         return self.engine.threads_in_force()
 
-    def init_particles(self, seed: int | np.random.Generator | None = None) -> np.ndarray:
+    def init_particles(self, *, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """I.i.d. normal initial particles ``(N, K, L + 2)``.
 
         Examples
         --------
         >>> from limitdyn.particles import TwoLayerRegression
-        >>> TwoLayerRegression(n_particles=5, input_dim=3, engine="numpy").init_particles(0).shape
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=3, engine="numpy")
+        >>> model.init_particles(seed=0).shape
         (5, 1, 5)
         """
         return self.init_scale * as_generator(seed).standard_normal(self.generator_shape)
@@ -351,7 +352,7 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
     ) -> _RegressionState:
         rng_init, rng_train, rng_eval = child_generators(seed, 3)
         theta0 = (
-            self.init_particles(rng_init)
+            self.init_particles(seed=rng_init)
             if init is None
             else network_params(init, "init", self.generator_shape)
         )

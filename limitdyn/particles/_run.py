@@ -157,7 +157,7 @@ class ParticleRun:
         return int(index) % n
 
     def samples(
-        self, index: int = -1, *, n: int = 1000, seed: int | np.random.Generator | None = 0
+        self, index: int = -1, *, n: int = 1000, seed: int | np.random.Generator | None = None
     ) -> np.ndarray:
         """``n`` generator samples ``g(z)`` at snapshot ``index`` (WGAN runs).
 
@@ -174,24 +174,17 @@ class ParticleRun:
         index: int = -1,
         *,
         n: int = 1000,
-        seed: int | np.random.Generator = 0,
+        seed: int | np.random.Generator | None = None,
         ax: Any = None,
         target: bool = True,
     ) -> Any:
         """Generator samples over target samples; see :func:`limitdyn.plotting.plot_run_samples`.
 
-        ``seed`` is an int or a :class:`numpy.random.Generator` (which then draws the
-        int seed of the plot).
+        ``seed`` is an int, a :class:`numpy.random.Generator` or None (fresh entropy).
         """
         from ..plotting._particles import plot_run_samples
 
-        if isinstance(seed, np.random.Generator):
-            seed = int(seed.integers(2**62))
-        else:
-            as_generator(seed)  # an int (or the error naming what seed was)
-            if seed is None:
-                raise InputError("plot_samples: seed must be an int or a numpy Generator")
-        return plot_run_samples(self, index, n=n, seed=int(seed), ax=ax, target=target)
+        return plot_run_samples(self, index, n=n, seed=as_generator(seed), ax=ax, target=target)
 
     def plot_critic(
         self, index: int = -1, *, dims: tuple[int, int] = (0, 1), ax: Any = None

@@ -151,7 +151,7 @@ class CustomTarget(Target):
         return f"CustomTarget({name}, dim={self.dim})"
 
 
-def diracs(points: Any, weights: Any = None) -> WeightedDiracs:
+def diracs(points: Any, *, weights: Any = None) -> WeightedDiracs:
     """Weighted Diracs ``sum_i w_i delta_{x_i}`` (weights normalised to sum 1).
 
     Parameters
@@ -177,7 +177,7 @@ def diracs(points: Any, weights: Any = None) -> WeightedDiracs:
     return WeightedDiracs(points=x, weights=w)
 
 
-def gaussian_mixture(means: Any, sigma: Any, weights: Any = None) -> GaussianMixture:
+def gaussian_mixture(means: Any, sigma: Any, *, weights: Any = None) -> GaussianMixture:
     """Gaussian mixture ``sum_i w_i N(m_i, sigma_i^2 I)``.
 
     Parameters

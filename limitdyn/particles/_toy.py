@@ -312,7 +312,7 @@ class ToyGAN(ParticleModel[_ToyState]):
         )
 
     def init_particles(
-        self, seed: int | np.random.Generator | None = None, *, spread: float = 0.5
+        self, *, seed: int | np.random.Generator | None = None, spread: float = 0.5
     ) -> tuple[np.ndarray, np.ndarray]:
         """Normal initial particles: ``theta ~ N(1, spread^2)``, ``omega ~ N(0, spread^2)``."""
         rng = as_generator(seed)
@@ -323,7 +323,7 @@ class ToyGAN(ParticleModel[_ToyState]):
 
     def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> _ToyState:
         if init is None:
-            th, om = self.init_particles(seed)
+            th, om = self.init_particles(seed=seed)
         else:
             th, om = self._check(*init)
             th, om = th.copy(), om.copy()

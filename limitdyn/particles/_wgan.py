@@ -22,7 +22,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._engine import Engine, get_engine
-from .._validate import as_generator, non_negative_int, one_of, positive_float, positive_int
+from .._validate import (
+    as_generator,
+    check_memory,
+    non_negative_int,
+    one_of,
+    positive_float,
+    positive_int,
+)
 from ..errors import InputError
 from ._base import ParticleModel
 from ._driver import RNG_BLOCK
@@ -39,7 +46,6 @@ from ._options import (
 from ._run import ParticleRun
 from ._targets import Target
 from ._util import (
-    check_memory,
     child_generators,
     critic_layout,
     feature_major,
@@ -105,7 +111,7 @@ class WGAN(ParticleModel[_WGANState]):
     direction of its velocity.
 
     Memory: a model whose run would need more than
-    :data:`~limitdyn.particles._util.MEMORY_LIMIT` (16 GiB, a fixed cap) for its
+    :data:`~limitdyn._validate.MEMORY_LIMIT` (16 GiB, a fixed cap) for its
     particles, optimizer state, random batches and evaluation samples is refused when it
     is built, and a run whose snapshots would exceed it when it starts, before anything
     is allocated.
@@ -412,7 +418,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         return self.engine.threads_in_force()
 
     def init_particles(
-        self, seed: int | np.random.Generator | None = None
+        self, *, seed: int | np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """I.i.d. initial particles ``(theta (N, K, L+2), omega (M, K+2))``.
 
@@ -421,7 +427,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         >>> from limitdyn.particles import WGAN, ring
         >>> m = WGAN(n_generator=3, n_critic_particles=2, data_dim=2, latent_dim=1,
         ...          target=ring(), engine="numpy")
-        >>> [a.shape for a in m.init_particles(0)]
+        >>> [a.shape for a in m.init_particles(seed=0)]
         [(3, 2, 3), (2, 4)]
         """
         rng = as_generator(seed)
@@ -452,8 +458,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
     def generate(
         self,
         theta: Any,
-        n: int | None = None,
         *,
+        n: int | None = None,
         z: Any = None,
         seed: int | np.random.Generator | None = None,
     ) -> np.ndarray:
@@ -465,7 +471,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         >>> m = WGAN(n_generator=3, n_critic_particles=2, data_dim=2, latent_dim=1,
         ...          target=ring(), engine="numpy")
         >>> theta = np.zeros(m.generator_shape)   # a = 0: every output is 0
-        >>> m.generate(theta, 4, seed=0).tolist()
+        >>> m.generate(theta, n=4, seed=0).tolist()
         [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
         """
         th = network_params(theta, "theta", self.generator_shape)
@@ -481,7 +487,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         self, particles: Any, n: int, *, seed: int | np.random.Generator | None = None
     ) -> np.ndarray:
         """``n`` generator samples at ``particles = theta`` (see :meth:`generate`)."""
-        return self.generate(particles, n, seed=seed)
+        return self.generate(particles, n=n, seed=seed)
 
     def target_samples(
         self, n: int, *, seed: int | np.random.Generator | None = None
@@ -552,7 +558,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         )
         rng_init, rng_train, rng_eval = child_generators(seed, 3)
         if init is None:
-            theta0, omega0 = self.init_particles(rng_init)
+            theta0, omega0 = self.init_particles(seed=rng_init)
         else:
             theta0 = network_params(init[0], "init[0] (theta)", self.generator_shape)
             omega0 = network_params(init[1], "init[1] (omega)", self.critic_shape)
@@ -640,7 +646,7 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
             metrics["sliced_w2"].append(float(sw.mean() ** 0.5))
             modes, sigma = self.target.modes, self.target.sigma
             if modes is not None and sigma is not None:
-                cov = mode_coverage(samples, modes, sigma)
+                cov = mode_coverage(samples, modes, sigma=sigma)
                 metrics["modes_captured"].append(cov.modes_captured)
                 metrics["high_quality"].append(cov.high_quality)
 

@@ -7,7 +7,7 @@ from typing import Any
 from .._optional import import_optional
 
 
-def resolve_ax(ax: Any = None) -> Any:
+def resolve_ax(*, ax: Any = None) -> Any:
     """Return ``ax``, or new axes from :mod:`matplotlib.pyplot` when it is None.
 
     Parameters

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validate import as_generator
 from ..errors import InputError
 from ._axes import resolve_ax
 
@@ -37,7 +38,7 @@ def plot_run_samples(
     index: int = -1,
     *,
     n: int = 1000,
-    seed: int = 0,
+    seed: int | np.random.Generator | None = None,
     ax: Any = None,
     target: bool = True,
 ) -> Any:
@@ -51,8 +52,9 @@ def plot_run_samples(
         Snapshot (negative counts from the end).
     n : int
         Samples of each cloud.
-    seed : int
-        Seed of the generator samples (``seed + 1`` for the target's).
+    seed : int, numpy.random.Generator or None
+        Randomness of the samples (generator samples first, then the target's, from one
+        :class:`numpy.random.Generator`); None draws fresh entropy, as everywhere.
     ax : matplotlib.axes.Axes, optional
     target : bool
         Whether to draw the target's samples.
@@ -72,9 +74,10 @@ def plot_run_samples(
     ('samples at t = 0.0001', 2)
     """
     i = run.snapshot_index(index)
-    x = run.samples(i, n=n, seed=seed)
-    ax = resolve_ax(ax)
-    y = run.model.target_samples(n, seed=seed + 1) if target else None
+    rng = as_generator(seed)
+    x = run.samples(i, n=n, seed=rng)
+    ax = resolve_ax(ax=ax)
+    y = run.model.target_samples(n, seed=rng) if target else None
     if y is not None:
         ax.scatter(*_xy(y), s=3, c="0.7", label="target")
     ax.scatter(*_xy(x), s=3, c="C0", label=f"generator, t = {run.times[i]:.3g}")
@@ -110,7 +113,7 @@ def plot_run_critic(
     if run.critic is None:
         raise InputError(f"{type(run.model).__name__} runs have no critic particles")
     i = run.snapshot_index(index)
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     w = run.critic[i].reshape(run.critic.shape[1], -1)
     ax.scatter(w[:, dims[0]], w[:, dims[1]], s=6, label=f"t = {run.times[i]:.3g}")
     names = run.model.critic_coordinate_names
@@ -136,7 +139,7 @@ def plot_run_losses(run: ParticleRun, *, ax: Any = None) -> Any:
     >>> [line.get_label() for line in plot_run_losses(run, ax=new_figure()[1]).get_lines()]
     ['payoff']
     """
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     for name, values in run.losses.items():
         ax.plot(run.times, values, label=name)
     ax.set_xlabel(_TIME_LABEL)
@@ -172,7 +175,7 @@ def plot_run_metric(run: ParticleRun, name: str, *, ax: Any = None) -> Any:
     """
     if name not in run.metrics:
         raise InputError(f"unknown metric {name!r}; this run has: {', '.join(run.metrics)}")
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     ax.plot(run.times, run.metrics[name], marker=".", label=name)
     ax.set_xlabel(_TIME_LABEL)
     ax.set_ylabel(name)
@@ -198,7 +201,7 @@ def plot_mean_field_gap(gap: MeanFieldGap, *, ax: Any = None) -> Any:
     >>> ax.get_xscale(), ax.get_yscale(), len(ax.get_legend().get_texts())
     ('log', 'log', 3)
     """
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     n = gap.sizes.astype(float)
     ax.errorbar(
         n,

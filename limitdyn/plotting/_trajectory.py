@@ -45,7 +45,7 @@ def plot_trajectory(
     >>> ax.lines[0].get_ydata().tolist(), ax.get_xlabel()
     ([1.0, 0.5, 0.25, 0.125], 'cumulative learning rate $t$')
     """
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     chosen = traj.variables if variables is None else variables
     for v in chosen:
         i = traj.column(v)
@@ -89,7 +89,7 @@ def plot_phase(traj: Trajectory, x: Any, y: Any, *, ax: Any = None, **kwargs: An
     """
     import sympy as sp
 
-    ax = resolve_ax(ax)
+    ax = resolve_ax(ax=ax)
     i, j = traj.column(x), traj.column(y)
     ax.plot(traj.z[:, i], traj.z[:, j], label=traj.label or None, **kwargs)
     ax.set_xlabel(f"${sp.latex(traj.variables[i])}$")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from math import factorial
+from typing import Any
 
 import sympy as sp
 
@@ -265,4 +266,13 @@ def jets_of(
     [[exp(x), exp(x), exp(x)/2]]
     """
     evaluator = _JetEvaluator(subs, step, order)
-    return [[tidy(c) for c in evaluator(sp.sympify(e, strict=True))] for e in exprs]
+    return [[tidy(c) for c in evaluator(_as_expr(e))] for e in exprs]
+
+
+def _as_expr(e: Any) -> sp.Basic:
+    """A SymPy object or a Python number as SymPy; anything else (strings included) refused."""
+    if isinstance(e, sp.Basic):
+        return e
+    if isinstance(e, (int, float)) and not isinstance(e, bool):
+        return sp.Integer(e) if isinstance(e, int) else sp.Float(e)
+    raise SchemeError(f"cannot expand {type(e).__name__} {e!r:.60}: expected a SymPy expression")

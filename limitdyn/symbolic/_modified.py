@@ -88,7 +88,7 @@ class ModifiedEquation:
             )
         return order
 
-    def field(self, order: int | None = None) -> sp.ImmutableMatrix:
+    def field(self, *, order: int | None = None) -> sp.ImmutableMatrix:
         """``sum_{j <= order} tau**j f_j`` as a column matrix.
 
         Examples
@@ -105,11 +105,11 @@ class ModifiedEquation:
             total += self.step**j * self.terms[j]
         return sp.ImmutableMatrix(total)
 
-    def drift(self, order: int | None = None) -> sp.ImmutableMatrix:
+    def drift(self, *, order: int | None = None) -> sp.ImmutableMatrix:
         """The correction ``sum_{1 <= j <= order} tau**j f_j`` to the limit field."""
-        return sp.ImmutableMatrix(self.field(order) - self.terms[0])
+        return sp.ImmutableMatrix(self.field(order=order) - self.terms[0])
 
-    def ode(self, order: int | None = None) -> ODE:
+    def ode(self, *, order: int | None = None) -> ODE:
         """The truncated modified equation as an :class:`~limitdyn.ODE`.
 
         ``tau`` stays a parameter of the ODE (for ``order >= 1``): give its value
@@ -129,7 +129,9 @@ class ModifiedEquation:
         k = self._order(order)
         label = f"order-{k} modified equation"
         return ODE(
-            self.variables, self.field(k), name=f"{label} of {self.name}" if self.name else label
+            self.variables,
+            self.field(order=k),
+            name=f"{label} of {self.name}" if self.name else label,
         )
 
     def restrict(self, variables: Any) -> ModifiedEquation:
@@ -165,7 +167,7 @@ class ModifiedEquation:
         return ModifiedEquation(keep, tuple(terms), self.step, players=players, name=self.name)
 
     # -- gradient structure ----------------------------------------------------------------
-    def is_gradient(self, order: int | None = None) -> bool:
+    def is_gradient(self, *, order: int | None = None) -> bool:
         """Whether ``sum_{j <= order} tau**j f_j`` is a gradient field ``-grad V``.
 
         Holds iff every term has a symmetric Jacobian (on a simply connected domain).
@@ -194,7 +196,7 @@ class ModifiedEquation:
         comps = tuple(self.terms[j][self.variables.index(z), 0] for z in directions)
         return asymmetry(comps, directions)
 
-    def modified_potential(self, order: int | None = None) -> sp.Expr:
+    def modified_potential(self, *, order: int | None = None) -> sp.Expr:
         """The modified loss ``V = V_0 + tau V_1 + ...`` with truncated field ``-grad V``.
 
         Returns
@@ -277,7 +279,7 @@ class ModifiedEquation:
         """
         k = self._order(order)
         vs = self._player(player)
-        drift = self.drift(k)
+        drift = self.drift(order=k)
         return sp.ImmutableMatrix([drift[self.variables.index(v), 0] for v in vs])
 
     def _rates(self, rates: Any) -> tuple[sp.Expr, ...]:
@@ -301,7 +303,7 @@ class ModifiedEquation:
         ]
         return asymmetry(tuple(comps), directions) is None
 
-    def player_losses(self, order: int | None = None, *, rates: Any = None) -> tuple[sp.Expr, ...]:
+    def player_losses(self, *, order: int | None = None, rates: Any = None) -> tuple[sp.Expr, ...]:
         """Each player's modified loss: ``L~_p`` with player ``p`` moving by ``-r_p grad_p L~_p``.
 
         For a zero-sum game with ``x`` minimising and ``y`` maximising ``E``, the losses
@@ -375,7 +377,7 @@ class ModifiedEquation:
             texts.append(" + ".join(pieces) if pieces else "0")
         return texts
 
-    def latex(self, order: int | None = None) -> str:
+    def latex(self, *, order: int | None = None) -> str:
         r"""LaTeX of the system, powers of ``tau`` kept apart.
 
         Examples
@@ -393,7 +395,7 @@ class ModifiedEquation:
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
 
-    def pretty(self, order: int | None = None, *, use_unicode: bool = False) -> str:
+    def pretty(self, *, order: int | None = None, use_unicode: bool = False) -> str:
         """A plain-text rendering, one line per variable, powers of ``tau`` kept apart.
 
         Derivatives of undefined functions of the state print as subscripts
@@ -430,7 +432,7 @@ class ModifiedEquation:
     def __str__(self) -> str:
         return self.pretty()
 
-    def cse(self, order: int | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], sp.Matrix]:
+    def cse(self, *, order: int | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], sp.Matrix]:
         """Common-subexpression elimination of the truncated field, for code output.
 
         Returns
@@ -439,7 +441,7 @@ class ModifiedEquation:
             As :func:`sympy.cse`: ``replacements`` is a list of ``(symbol, expression)``
             and ``reduced`` the field in those symbols.
         """
-        replacements, reduced = sp.cse(sp.Matrix(self.field(order)))
+        replacements, reduced = sp.cse(sp.Matrix(self.field(order=order)))
         return replacements, reduced[0]
 
     def __repr__(self) -> str:

@@ -58,7 +58,9 @@ def _distance_to_modified_flow(scheme, k: int, z0: np.ndarray, h: float) -> floa
     me = ld.modified_equation(scheme, order=k).restrict(scheme.current)
     traj = ld.iterate(scheme, z0, tau=h, t_end=1.0)
     params = {"tau": h} if k > 0 else None
-    ref = ld.integrate(me.ode(k), z0[:1], t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13)
+    ref = ld.integrate(
+        me.ode(order=k), z0[:1], t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13
+    )
     return float(np.max(np.abs(traj.z[:, 0] - ref.z[:, 0])))
 
 

@@ -219,5 +219,11 @@ def test_plot_samples_takes_a_generator_seed() -> None:
     run = _small_run()
     ax = run.plot_samples(n=20, seed=np.random.default_rng(3), ax=new_figure()[1])
     assert len(ax.collections) == 2
+    # an int seed and the Generator it names draw the same samples (target, generator)
+    same = run.plot_samples(n=20, seed=3, ax=new_figure()[1])
+    for drawn, expected in zip(ax.collections, same.collections):
+        np.testing.assert_array_equal(drawn.get_offsets(), expected.get_offsets())
+    fresh = run.plot_samples(n=20, ax=new_figure()[1])  # seed=None: fresh entropy
+    assert not np.array_equal(fresh.collections[1].get_offsets(), same.collections[1].get_offsets())
     with pytest.raises(InputError, match="seed must be"):
         run.plot_samples(n=20, seed="3")  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ def test_gaussian_latent_energy_is_not_cosh() -> None:
 
 def test_particle_energy_is_conserved_for_many_particles() -> None:
     toy = ToyGAN(n_generator=4, n_critic_particles=3, latent="logistic", gamma=2.0)
-    theta0, omega0 = toy.init_particles(0)
+    theta0, omega0 = toy.init_particles(seed=0)
     sol = toy.limit_ode(theta0=theta0, omega0=omega0, t_end=15.0)
     h = np.cosh(sol.theta).mean(axis=1) + sol.omega.mean(axis=1) ** 2 / 4.0
     assert np.ptp(h) < 1e-8

@@ -42,7 +42,7 @@ def test_replicated_particles_follow_the_smaller_system() -> None:
     N particles with rate lr/2 and their 2N duplicates with rate lr (same dt = lr/(2N)...)
     run identical batches to identical clouds."""
     model = _wgan(n_generator=15, n_critic_particles=10, lr=0.6)
-    theta, omega = model.init_particles(3)
+    theta, omega = model.init_particles(seed=3)
     small = model.replace(lr=0.3).run(steps=6, seed=9, init=(theta, omega), progress=False)
     big = model.replace(n_generator=30, n_critic_particles=20).run(
         steps=6,
@@ -134,7 +134,7 @@ def test_bad_inputs_are_named() -> None:
     with pytest.raises(InputError, match="appears more than once"):
         gaussian_mixture([[0.0, 1.0], [0.0, 1.0]], 0.1)
     model = _wgan()
-    theta, omega = model.init_particles(0)
+    theta, omega = model.init_particles(seed=0)
     with pytest.raises(InputError, match=r"init\[0\] \(theta\) has shape"):
         model.run(steps=1, init=(theta[:3], omega))
     theta[2, 1, 0] = np.inf
@@ -166,7 +166,7 @@ def test_critic_learning_rate_scales_the_critic_step_only() -> None:
     given the same start (n_critic = 1, the critic moves before the generator)."""
     for scaling in ("mean-field", "raw"):
         base = _wgan(n_critic=1, clip=None, scaling=scaling)
-        init = base.init_particles(5)
+        init = base.init_particles(seed=5)
         a = base.run(steps=1, seed=3, init=init, progress=False)
         b = base.replace(critic_lr=base.lr / 8).run(steps=1, seed=3, init=init, progress=False)
         np.testing.assert_allclose(
@@ -201,7 +201,7 @@ def test_per_particle_rmsprop_first_step_by_hand(scaling: str) -> None:
     sgd = _wgan(optimizer="sgd", **{**common, "lr": 1.0})
     rms = _wgan(optimizer="rmsprop", rmsprop_norm="particle", rmsprop_decay=rho,
                 rmsprop_eps=1e-300, **common)  # fmt: skip
-    init = sgd.init_particles(1)
+    init = sgd.init_particles(seed=1)
     a = sgd.run(steps=1, seed=4, init=init, progress=False)
     b = rms.run(steps=1, seed=4, init=init, progress=False)
     v = (a.generator[1] - a.generator[0]).reshape(N, -1)  # proportional to v_i
@@ -222,7 +222,7 @@ def test_per_particle_rmsprop_critic_substep_by_hand() -> None:
     (alpha_c / M) v_j / (sqrt(1 - rho) |v_j|), v_j its SGD velocity on the same batch."""
     rho, M = 0.5, 30
     common = dict(n_critic=1, clip=None, critic_lr=0.3)
-    init = _wgan(**common).init_particles(2)
+    init = _wgan(**common).init_particles(seed=2)
     a = _wgan(optimizer="sgd", **common).run(steps=1, seed=6, init=init, progress=False)
     rms = _wgan(
         optimizer="rmsprop",

@@ -139,12 +139,14 @@ def test_convergence_plot_draws_errors_and_the_fitted_power_law(
 def test_plot_samples_scatters_generator_over_target(wgan_run: ParticleRun, ax_mode: str) -> None:
     ax = _draw(ax_mode, lambda **kw: wgan_run.plot_samples(n=50, seed=3, **kw))
     target, generator = ax.collections
-    np.testing.assert_allclose(generator.get_offsets(), wgan_run.samples(-1, n=50, seed=3))
-    np.testing.assert_allclose(target.get_offsets(), wgan_run.model.target_samples(50, seed=4))
+    # one generator for both clouds: the generator's samples first, then the target's
+    rng = np.random.default_rng(3)
+    np.testing.assert_allclose(generator.get_offsets(), wgan_run.samples(-1, n=50, seed=rng))
+    np.testing.assert_allclose(target.get_offsets(), wgan_run.model.target_samples(50, seed=rng))
 
 
 def test_plot_samples_without_the_target(wgan_run: ParticleRun, ax_mode: str) -> None:
-    ax = _draw(ax_mode, lambda **kw: wgan_run.plot_samples(0, n=20, target=False, **kw))
+    ax = _draw(ax_mode, lambda **kw: wgan_run.plot_samples(0, n=20, seed=0, target=False, **kw))
     (generator,) = ax.collections
     np.testing.assert_allclose(generator.get_offsets(), wgan_run.samples(0, n=20, seed=0))
 
@@ -247,3 +249,27 @@ def test_positional_ax_is_a_type_error(traj: Trajectory, study: ConvergenceStudy
         plotting.plot_phase(traj, x, y, given)  # type: ignore[misc]
     with pytest.raises(TypeError, match="positional argument"):
         plotting.plot_convergence(study, given)  # type: ignore[misc]
+
+
+def test_convergence_plot_fits_only_the_levels_the_study_uses() -> None:
+    # errors 3 tau**2 at the three finest levels; the two coarsest are far off the power
+    # law, so the study calls them pre-asymptotic and fits order 2 on the rest
+    taus = np.array([0.4, 0.2, 0.1, 0.05, 0.025])
+    errors = np.array([50.0, 0.96, 3 * 0.1**2, 3 * 0.05**2, 3 * 0.025**2])
+    study = ConvergenceStudy(taus, errors, "max", "limit ODE", 1.0)
+    assert study.status.tolist() == ["pre-asymptotic"] * 2 + ["ok"] * 3
+    ax = study.plot()
+    used, fit, left_out = ax.lines
+    np.testing.assert_array_equal(used.get_xdata(), taus[2:])
+    np.testing.assert_allclose(fit.get_ydata(), 3 * taus[2:] ** 2, rtol=1e-12)
+    np.testing.assert_array_equal(left_out.get_ydata(), errors[:2])
+    assert "pre-asymptotic" in left_out.get_label()
+
+
+def test_convergence_plot_of_an_exact_scheme_draws_no_fit_line() -> None:
+    taus = np.array([0.1, 0.05, 0.025])
+    errors = np.array([1e-17, 2e-17, 1.5e-17])  # the rounding floor: no order to fit
+    study = ConvergenceStudy(taus, errors, "max", "limit ODE", 1.0)
+    assert np.isnan(study.order)
+    labels = [line.get_label() for line in study.plot().lines]
+    assert not any(label.startswith("fit") for label in labels)

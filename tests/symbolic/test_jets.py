@@ -274,3 +274,12 @@ def test_multi_indices_are_all_compositions(m: int, total: int) -> None:
     alphas = _multi_indices(m, total)
     assert len(alphas) == len(set(alphas)) == comb(total + m - 1, m - 1)
     assert all(len(al) == m and sum(al) == total and min(al) >= 0 for al in alphas)
+
+
+def test_jets_refuse_strings_instead_of_parsing_them() -> None:
+    from limitdyn.errors import SchemeError
+    from limitdyn.symbolic._jets import jets_of
+
+    t = sp.Symbol("t")
+    with pytest.raises(SchemeError, match="cannot expand str"):
+        jets_of(["__import__('os')"], {}, step=t, order=1)

@@ -77,13 +77,13 @@ def test_gradient_descent_implicit_gradient_regularisation() -> None:
     E = sp.Function("E")(x, y)
     gd = ld.explicit([-E.diff(x), -E.diff(y)], [x, y])
     me = modified_equation(gd, order=2)
-    assert me.is_gradient(1)
-    V = me.modified_potential(1)
+    assert me.is_gradient(order=1)
+    V = me.modified_potential(order=1)
     assert zero(V - E - tau / 4 * (E.diff(x) ** 2 + E.diff(y) ** 2))
     # at second order the correction -(1/12) D3E(gE, gE) - (1/3) H^2 gE is not a gradient
-    assert not me.is_gradient(2)
+    assert not me.is_gradient(order=2)
     with pytest.raises(ld.SchemeError, match="not a gradient"):
-        me.modified_potential(2)
+        me.modified_potential(order=2)
 
 
 def test_gradient_descent_one_dimension_stays_gradient() -> None:
@@ -102,9 +102,9 @@ def test_gradient_descent_one_dimension_stays_gradient() -> None:
     G = sp.Function("E")(u)
     generic = modified_equation(ld.explicit([-G.diff(u)], [u]), order=2)
     assert generic.is_gradient()
-    assert zero(generic.modified_potential(1) - G - tau / 4 * G.diff(u) ** 2)
+    assert zero(generic.modified_potential(order=1) - G - tau / 4 * G.diff(u) ** 2)
     with pytest.raises(ld.SchemeError, match="closed form"):
-        generic.modified_potential(2)
+        generic.modified_potential(order=2)
 
 
 def test_symplectic_euler_invariant_harmonic_oscillator() -> None:
@@ -327,7 +327,7 @@ def test_result_type_and_display() -> None:
     assert me.pretty().startswith("x' = ")
     reps, reduced = me.cse()
     assert zero(reduced[0].subs(list(reversed(reps))) - me.field()[0])
-    ode = me.ode(1)
+    ode = me.ode(order=1)
     assert isinstance(ode, ld.ODE) and ode.parameters == (tau,)
     assert zero(ode.rhs[0] - (x**2 - tau * x**3))
 
@@ -343,7 +343,7 @@ def test_errors_name_the_piece() -> None:
     with pytest.raises(ld.SchemeError, match="identity"):
         modified_equation(ld.from_map({x: 2 * x + tau}), order=1)
     with pytest.raises(ld.SchemeError, match="computed to order 1"):
-        me.field(3)
+        me.field(order=3)
     with pytest.raises(ld.SchemeError, match="not a variable"):
         modified_equation(ld.explicit([x], [x]), order=1, players=[y])
     with pytest.raises(ld.SchemeError, match="also belongs"):

@@ -54,7 +54,9 @@ def _two_step_errors(
         z0 = ld.manifold_start(scheme, x0, tau=h, order=k + 1)
         traj = ld.iterate(scheme, z0, tau=h, t_end=1.0)
         params = {"tau": h} if k > 0 else None
-        ref = ld.integrate(me.ode(k), z0, t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13)
+        ref = ld.integrate(
+            me.ode(order=k), z0, t_eval=traj.t, params=params, rtol=1e-12, atol=1e-13
+        )
         diff = traj.z - ref.z
         errors.append(np.sqrt((diff**2).sum(axis=1)).max())
     return np.asarray(errors)
