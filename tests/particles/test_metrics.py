@@ -299,13 +299,13 @@ def test_mode_coverage_on_constructed_samples() -> None:
     good = np.concatenate([modes[k] + 2.9 * s * u + 0 * np.arange(10)[:, None] for k in (0, 1, 2)])
     near = modes[5] + 3.1 * s * u + 0 * np.arange(5)[:, None]
     far = np.zeros((5, 2))
-    cov = mode_coverage(np.concatenate([good, near, far]), modes, s)
+    cov = mode_coverage(np.concatenate([good, near, far]), modes, sigma=s)
     assert cov.modes_captured == 3
     assert cov.high_quality == pytest.approx(30 / 40)
     assert cov.counts.tolist() == [10, 10, 10, 0, 0, 0, 0, 0]
     assert cov.captured.sum() == 3
     # samples from the target itself: all modes, about 98.9% within 3 sigma in 2-D
-    full = mode_coverage(tgt.sample(4000, seed=0), modes, s)
+    full = mode_coverage(tgt.sample(4000, seed=0), modes, sigma=s)
     assert full.modes_captured == 8
     assert full.high_quality == pytest.approx(1 - np.exp(-4.5), abs=0.01)
 
@@ -315,20 +315,20 @@ def test_mode_coverage_validates_and_reads_targets() -> None:
     samples = [[0.0, 0.0], [2.0, 2.0]]
     for bad in (-1.0, 0.0, float("nan"), float("inf")):
         with pytest.raises(InputError, match="threshold"):
-            mode_coverage(samples, [[0.0, 0.0]], 0.1, threshold=bad)
+            mode_coverage(samples, [[0.0, 0.0]], sigma=0.1, threshold=bad)
     with pytest.raises(InputError, match="sigma"):
-        mode_coverage(samples, [[0.0, 0.0]], -0.1)
+        mode_coverage(samples, [[0.0, 0.0]], sigma=-0.1)
     with pytest.raises(InputError, match="needs sigma"):
         mode_coverage(samples, [[0.0, 0.0]])
     with pytest.raises(InputError, match="samples has dimension 2, expected 3"):
-        mode_coverage(samples, [[0.0, 0.0, 0.0]], 0.1)
+        mode_coverage(samples, [[0.0, 0.0, 0.0]], sigma=0.1)
     with pytest.raises(InputError, match=r"samples\[1, 0\] is not finite"):
-        mode_coverage([[0.0, 0.0], [np.inf, 0.0]], [[0.0, 0.0]], 0.1)
+        mode_coverage([[0.0, 0.0], [np.inf, 0.0]], [[0.0, 0.0]], sigma=0.1)
     # a target gives its modes and sigma
     for tgt in (ring(8), grid(25)):
         x = tgt.sample(500, seed=1)
         assert tgt.sigma is not None and tgt.modes is not None
-        expected = mode_coverage(x, tgt.modes, tgt.sigma)
+        expected = mode_coverage(x, tgt.modes, sigma=tgt.sigma)
         got = mode_coverage(x, tgt)
         assert got.counts.tolist() == expected.counts.tolist()
         assert got.high_quality == expected.high_quality
@@ -336,10 +336,10 @@ def test_mode_coverage_validates_and_reads_targets() -> None:
     tgt = ring(4, sigma=0.02)
     far = tgt.modes + np.array([0.1, 0.0])
     assert mode_coverage(far, tgt).modes_captured == 0
-    assert mode_coverage(far, tgt, 0.2).modes_captured == 4
+    assert mode_coverage(far, tgt, sigma=0.2).modes_captured == 4
     with pytest.raises(InputError, match="no common sigma"):
         mode_coverage(samples, gaussian_mixture([[0.0, 0.0], [1.0, 1.0]], sigma=[0.1, 0.2]))
     with pytest.raises(InputError, match="has no modes"):
         mode_coverage(samples, sampler(lambda rng, n: rng.normal(size=(n, 2)), dim=2))
     # diracs have modes but no sigma: pass one
-    assert mode_coverage(samples, diracs(samples), 0.1).modes_captured == 2
+    assert mode_coverage(samples, diracs(samples), sigma=0.1).modes_captured == 2
