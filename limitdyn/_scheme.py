@@ -553,8 +553,10 @@ def game(
     rates: Any = None,
     repeats: Any = None,
     step: sp.Symbol = tau,
+    metric: Any = None,
+    at: Any = None,
 ) -> Scheme:
-    """Turinici's dual-flow scheme, eqs. (8)-(9), in the Euclidean metric.
+    """Turinici's dual-flow scheme, eqs. (8)-(9), in the Euclidean metric or the players' own.
 
     Each player minimises its own cost by a proximal step,
     ``x+ = argmin |x - x_k|^2/(2 tau) + C^x(x, y_k)``, i.e.
@@ -573,6 +575,13 @@ def game(
         Proximal steps (default, as in the paper); ``False`` gives explicit gradient steps.
     rates, repeats : sequence, optional
         Per-player rates and repeat counts, in the order (x, y).
+    metric : (G_x, G_y), optional
+        Each player's metric, as for :func:`~limitdyn.proximal` (None: Euclidean): the
+        proximal step ``G_x(x_k) (x+ - x_k) + tau grad_x C^x(x+, y_k) = 0``, or with
+        ``implicit=False`` the natural-gradient step ``x+ = x_k - tau G_x^{-1} grad_x C^x``.
+    at : sequence or mapping, optional
+        With ``metric``: the start point (x then y), where the metrics are checked
+        positive definite.
 
     References
     ----------
@@ -610,9 +619,27 @@ def game(
         None if rates is None else list(as_rates(rates, 2, what=what, step=step, variables=xs + ys))
     )
     rep = None if repeats is None else list(as_repeats(repeats, 2))
+    if order == "simultaneous" and rep is not None and rep != [1, 1]:
+        raise SchemeError("repeats need an alternating order ('x-first' or 'y-first')")
+    if at is not None and metric is None:
+        raise SchemeError("at= is the start point where metrics are checked; give metric=")
+    if metric is not None:  # each player in its own metric (limitdyn._metric)
+        from ._metric import game_stage_specs
+
+        specs = game_stage_specs(
+            cx, cy, xs, ys, metric=metric, at=at, order=order, implicit=implicit,
+            rates=rate, repeats=rep, step=step,
+        )  # fmt: skip
+        stages = tuple(
+            ImplicitStage(targets=t, unknowns=u, residual=e, label=lb)
+            if u
+            else ExplicitStage(targets=t, values=e, label=lb)
+            for t, u, e, lb in specs
+        )
+        kind = "proximal" if implicit else "natural gradient"
+        name = f"game ({kind}, {order}, metric)"
+        return Scheme(variables=xs + ys, stages=stages, step=step, name=name)
     if order == "simultaneous":
-        if rep is not None and rep != [1, 1]:
-            raise SchemeError("repeats need an alternating order ('x-first' or 'y-first')")
         scheme = simultaneous(blocks, rates=rate, implicit=implicit, step=step)
     else:
         if order == "y-first":
