@@ -10,6 +10,7 @@ asks for it.
 
 from ._base import ParticleModel
 from ._chaos import MeanFieldGap, mean_field_gap
+from ._jko import JKOSolver, implicit_step
 from ._metrics import (
     ModeCoverage,
     WassersteinDistance,
@@ -18,6 +19,7 @@ from ._metrics import (
     wasserstein,
     wasserstein_1d,
 )
+from ._quantile import AggregationFlow, aggregation_particles, quantile_jko
 from ._regression import TwoLayerRegression
 from ._run import ParticleRun
 from ._targets import (
@@ -36,8 +38,10 @@ from ._wgan import WGAN
 
 __all__ = [
     "WGAN",
+    "AggregationFlow",
     "CustomTarget",
     "GaussianMixture",
+    "JKOSolver",
     "MeanFieldGap",
     "ModeCoverage",
     "ParticleModel",
@@ -48,11 +52,14 @@ __all__ = [
     "TwoLayerRegression",
     "WassersteinDistance",
     "WeightedDiracs",
+    "aggregation_particles",
     "diracs",
     "gaussian_mixture",
     "grid",
+    "implicit_step",
     "mean_field_gap",
     "mode_coverage",
+    "quantile_jko",
     "ring",
     "sampler",
     "sliced_wasserstein",

@@ -15,6 +15,7 @@ from .._validate import as_generator, non_negative_int, one_of, positive_float, 
 from ..errors import InputError
 from ._base import ParticleModel
 from ._driver import RNG_BLOCK
+from ._jko import JKOSolver, as_scheme, as_solver, regression_jko_advance
 from ._kernel_api import ParticleKernels, RegressionHyper, kernels
 from ._options import ACTIVATIONS, activation_code, resolve_dtype
 from ._run import ParticleRun
@@ -40,6 +41,7 @@ class _RegressionState:
     y_eval: np.ndarray
     snaps: list[np.ndarray]
     energy: list[float]
+    steps: int = 0
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -89,11 +91,19 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         Threads of the numba engine.
     n_eval : int
         Inputs of the energy metric (ignored with a finite data set, which is used whole).
+    scheme : {"explicit", "implicit"}
+        ``"implicit"``: each step is the minimising movement (JKO step) of the batch
+        energy, ``theta' = theta - dt V[mu'](theta'; batch)``, solved per step by
+        ``solver`` (see :mod:`limitdyn.particles._jko`).
+    solver : JKOSolver or {"newton", "fixed-point"}
+        The implicit step's solver and tolerance (ignored by the explicit scheme).
 
     Raises
     ------
     InputError
         For an invalid argument, naming it.
+    SolverError
+        (from :meth:`run`) When an implicit step does not converge.
 
     Examples
     --------
@@ -125,6 +135,8 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
     dtype: np.dtype
     threads: int | None
     n_eval: int
+    scheme: str
+    solver: JKOSolver
     #: the teacher's particles ``(n, K, L + 2)``, or None for a teacher function
     teacher_particles: np.ndarray | None = dataclasses.field(init=False)
     #: the finite data set ``(n, L)``, or None
@@ -150,6 +162,8 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         dtype: Any = "float64",
         threads: int | None = None,
         n_eval: int = 1024,
+        scheme: str = "explicit",
+        solver: str | JKOSolver = "newton",
     ) -> None:
         resolved = get_engine(engine, threads=threads)
         input_dim = positive_int(input_dim, "input_dim")
@@ -198,6 +212,8 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
             dtype=resolve_dtype(dtype),
             threads=resolved.threads,
             n_eval=non_negative_int(n_eval, "n_eval"),
+            scheme=as_scheme(scheme),
+            solver=as_solver(solver),
             teacher_particles=teacher_particles,
             data=data,
             batch_size=batch_size,
@@ -217,7 +233,8 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         return (
             f"TwoLayerRegression(N={self.n_particles}, L={self.input_dim}, K={self.output_dim}, "
             f"lr={self.lr:g}, batch={'full' if self.full_batch else self.batch}, "
-            f"{self.activation}, engine={self.engine.name})"
+            f"{self.activation}{', implicit' if self.scheme == 'implicit' else ''}, "
+            f"engine={self.engine.name})"
         )
 
     @property
@@ -397,6 +414,8 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         losses: Mapping[str, np.ndarray],
     ) -> int:
         x, y = batch
+        if self.scheme == "implicit":
+            return regression_jko_advance(self, state, batch, start, stop, losses)
         bad = self._kernels.regression_block(
             state.P, x[start:stop], y[start:stop], state.hyper, losses["energy"]
         )

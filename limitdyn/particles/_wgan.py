@@ -33,6 +33,7 @@ from .._validate import (
 from ..errors import InputError
 from ._base import ParticleModel
 from ._driver import RNG_BLOCK
+from ._jko import JKOSolver, as_scheme, as_solver, wgan_jko_advance
 from ._kernel_api import ParticleKernels, WGANHyper, kernels
 from ._metrics import _directions, _sliced_pp, mode_coverage
 from ._options import (
@@ -74,6 +75,7 @@ class _WGANState:
     snaps_c: np.ndarray
     metrics: dict[str, list[float]]
     n_snap: int = 0
+    steps: int = 0
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -163,12 +165,22 @@ class WGAN(ParticleModel[_WGANState]):
         Threads of the numba engine.
     n_eval : int
         Samples used for the metrics at each snapshot (0 for none).
+    scheme : {"explicit", "implicit"}
+        ``"implicit"``: the generator's step is its minimising movement (JKO step) at the
+        new critic, ``theta' = theta + dt V(theta'; omega, z)``, solved per step by
+        ``solver``; the critic's substeps stay explicit (SGD only; see
+        :mod:`limitdyn.particles._jko`).
+    solver : JKOSolver or {"newton", "fixed-point"}
+        The implicit step's solver and tolerance (ignored by the explicit scheme).
 
     Raises
     ------
     InputError
         For an invalid argument, naming it; for sizes whose run would need more memory
-        than the cap, with the memory they would need.
+        than the cap, with the memory they would need; for ``scheme="implicit"`` with
+        RMSProp.
+    SolverError
+        (from :meth:`run`) When an implicit step does not converge.
 
     Examples
     --------
@@ -223,6 +235,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
     dtype: np.dtype
     threads: int | None
     n_eval: int
+    scheme: str
+    solver: JKOSolver
 
     def __init__(
         self,
@@ -249,6 +263,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         dtype: Any = "float64",
         threads: int | None = None,
         n_eval: int = 512,
+        scheme: str = "explicit",
+        solver: str | JKOSolver = "newton",
     ) -> None:
         data_dim = positive_int(data_dim, "data_dim")
         if not isinstance(target, Target):
@@ -289,6 +305,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
             dtype=resolve_dtype(dtype),
             threads=resolved.threads,
             n_eval=non_negative_int(n_eval, "n_eval"),
+            scheme=as_scheme(scheme, optimizer=optimizer),
+            solver=as_solver(solver),
         )
         if gamma_c is not None:
             g = positive_float(gamma_c, "gamma_c")
@@ -314,7 +332,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
             f"WGAN(N={self.n_generator}, M={self.n_critic_particles}, K={self.data_dim}, "
             f"L={self.latent_dim}, lr={self.lr:g}{critic}, n_critic={self.n_critic}, "
             f"clip={self.clip}, batch={self.batch}, {opt}, {self.scaling}, "
-            f"{self.activation}, engine={self.engine.name})"
+            f"{self.activation}{', implicit' if self.scheme == 'implicit' else ''}, "
+            f"engine={self.engine.name})"
         )
 
     def _run_bytes(self, records: int) -> float:
@@ -610,6 +629,8 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         losses: Mapping[str, np.ndarray],
     ) -> int:
         zc, xc, zg = batch
+        if self.scheme == "implicit":
+            return wgan_jko_advance(self, state, batch, start, stop, losses)
         bad = self._kernels.wgan_block(
             state.P,
             state.W,
