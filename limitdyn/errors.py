@@ -41,14 +41,27 @@ class SpecError(LimitdynError, ValueError):
         The file being read.
     line : int, optional
         The 1-based line number.
+    column : int, optional
+        The 1-based column number.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ):
         self.file = file
         self.line = line
+        self.column = column
+        self.reason = message
         where = ""
         if file is not None:
-            where = f"{file}:{line}: " if line is not None else f"{file}: "
+            where = f"{file}: "
+            if line is not None:
+                where = f"{file}:{line}:{column}: " if column is not None else f"{file}:{line}: "
         super().__init__(where + message)
 
 

@@ -172,6 +172,7 @@ def write_figures(
     formats: Sequence[str] = ("png", "pdf"),
     progress: bool | None = None,
     on_written: Callable[[Path], object] | None = None,
+    data: bool = False,
 ) -> list[Path]:
     """Build figures and write each in every format, atomically.
 
@@ -191,6 +192,10 @@ def write_figures(
         Show a progress bar; by default only on a terminal.
     on_written : callable, optional
         Called with each file's path as soon as it is written.
+    data : bool
+        Also write the arrays behind each figure (:attr:`FigureResult.data`) as
+        ``NAME.npz`` (one array per entry; nested entries named ``key.sub`` or
+        ``key[i]``) and ``NAME.csv`` (long format: ``array,index,value``).
 
     Returns
     -------
@@ -221,7 +226,68 @@ def write_figures(
             written.append(target)
             if on_written is not None:
                 on_written(target)
+        if data:
+            for target in _save_data(result.data, directory / recipe.name):
+                written.append(target)
+                if on_written is not None:
+                    on_written(target)
     return written
+
+
+def _flat_arrays(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The entries of ``data`` as named numpy arrays (mappings and ragged lists unfolded)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flat_arrays(value, f"{name}."))
+            continue
+        try:
+            array = np.asarray(value)
+        except ValueError:  # ragged
+            array = np.empty(0, dtype=object)
+        if array.dtype == object:
+            if isinstance(value, (list, tuple)):
+                out.update(_flat_arrays({f"[{i}]": v for i, v in enumerate(value)}, name))
+                continue
+            array = np.asarray(str(value))
+        out[name] = array
+    return out
+
+
+def _save_data(data: Mapping[str, Any], stem: Path) -> list[Path]:
+    """Write ``data`` as ``stem.npz`` and ``stem.csv``, each atomically; their paths."""
+    import csv
+
+    import numpy as np
+
+    arrays = _flat_arrays(data)
+    npz, table = stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".csv")
+    tmp = _new_hidden_file(npz)
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, npz)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    tmp = _new_hidden_file(table)
+    try:
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["array", "index", "value"])
+            for name, array in arrays.items():
+                for index, value in np.ndenumerate(array):
+                    item = value.item() if hasattr(value, "item") else value
+                    shown = repr(item) if isinstance(item, float) else item
+                    writer.writerow([name, ";".join(map(str, index)), shown])
+        os.replace(tmp, table)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return [npz, table]
 
 
 def _save_atomically(figure: Any, target: Path, fmt: str) -> None:
