@@ -19,7 +19,9 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from . import __version__
+from . import __version__, _cli_sweep
+from ._cli_analyze import COMMANDS as _FILE_COMMANDS
+from ._cli_analyze import add_commands as _add_file_commands
 from .errors import InputError, LimitdynError
 
 #: exit status of a bad command line (argparse's)
@@ -47,12 +49,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    figures = commands.add_parser("figures", help="write the reproduced figures (PNG and PDF)")
+    figures = commands.add_parser(
+        "figures",
+        help="write the reproduced figures (PNG and PDF)",
+        epilog="example:\n  limitdyn figures --out figs --only dual-flow-oscillation --data",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     figures.add_argument("--out", default="figures", help="output directory (default: figures)")
     figures.add_argument(
         "--only", action="append", metavar="NAME", help="write only this figure (repeatable)"
     )
     figures.add_argument("--list", action="store_true", help="list the figure names and exit")
+    figures.add_argument(
+        "--data",
+        action="store_true",
+        help="also write the arrays behind each figure (NAME.npz and NAME.csv)",
+    )
     figures.add_argument(
         "--format",
         action="append",
@@ -70,6 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     actions = cache.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("info", help="print the cache root, its entries and their sizes")
     actions.add_parser("clear", help="remove every entry of the cache root")
+    _add_file_commands(commands)
+    _cli_sweep.add_parser(commands)
     return parser
 
 
@@ -108,7 +122,14 @@ def _figures(args: argparse.Namespace) -> int:
         if progress:
             sys.stderr.write(f"limitdyn: figure {index}/{len(todo)}: {name}\n")
             sys.stderr.flush()
-        write_figures(args.out, only=[name], formats=formats, progress=False, on_written=report)
+        write_figures(
+            args.out,
+            only=[name],
+            formats=formats,
+            progress=False,
+            on_written=report,
+            data=args.data,
+        )
     if progress:
         seconds = time.perf_counter() - start
         sys.stderr.write(f"limitdyn: wrote {len(written)} files in {seconds:.1f} s\n")
@@ -181,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    commands = {"figures": _figures, "cache": _cache}
+    commands = {"figures": _figures, "cache": _cache, **_FILE_COMMANDS, "sweep": _cli_sweep.run}
     try:
         with _sigterm_raises():
             return commands[args.command](args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,23 @@ def _clouds(run: ParticleRun) -> list[np.ndarray]:
     return out
 
 
+def _pair_d2(model: WGAN | TwoLayerRegression, n: int, n_ref: int, t: float, seed: Any) -> float:
+    """``d_2^2`` of one ``(N, seed)`` pair: the N-particle run against its reference."""
+    small = dataclasses.replace(model.resized(n), n_eval=0)
+    ref = small.replace(lr=small.lr * n / n_ref)
+    rng_init, rng_a, rng_b = child_generators(seed, 3)
+    init = small.init_particles(seed=rng_init)
+    steps = round(t / small.dt)
+    run_a = small.run(
+        steps=steps, record_every=max(steps, 1), seed=rng_a, init=init, progress=False
+    )
+    ref_steps = round(t / ref.dt)
+    run_b = ref.run(
+        steps=ref_steps, record_every=max(ref_steps, 1), seed=rng_b, init=init, progress=False
+    )
+    return float(sum(_assignment_pp(x, y, 2.0) for x, y in zip(_clouds(run_a), _clouds(run_b))))
+
+
 def mean_field_gap(
     model: WGAN | TwoLayerRegression,
     *,
@@ -102,6 +120,7 @@ def mean_field_gap(
     seeds: Sequence[int | np.random.Generator] | int = (0, 1, 2),
     reference_size: int | None = None,
     progress: bool | None = None,
+    executor: Executor | None = None,
 ) -> MeanFieldGap:
     """Propagation of chaos by synchronous coupling.
 
@@ -126,6 +145,10 @@ def mean_field_gap(
         Seeds (or their number, for seeds ``0, 1, ...``) averaged over.
     reference_size : int, optional
         ``N_ref`` (default ``16 * max(sizes)``).
+    executor : concurrent.futures.Executor, optional
+        Runs the ``(N, seed)`` pairs in parallel (a process pool, or
+        ``distributed.Client(...).get_executor()``); the result is the same as without,
+        since each pair's randomness comes from its seed alone.
 
     Examples
     --------
@@ -165,21 +188,17 @@ def mean_field_gap(
         raise InputError(f"reference_size={n_ref} is smaller than the largest size {max(ns)}")
     d2 = np.empty((len(ns), len(seed_list)))
     pairs = [(a, b) for a in range(len(ns)) for b in range(len(seed_list))]
-    for a, b in progress_bar(pairs, desc="mean_field_gap", total=len(pairs), enabled=progress):
-        n = ns[a]
-        small = dataclasses.replace(model.resized(n), n_eval=0)
-        ref = small.replace(lr=small.lr * n / n_ref)
-        rng_init, rng_a, rng_b = child_generators(seed_list[b], 3)
-        init = small.init_particles(seed=rng_init)
-        steps = round(t / small.dt)
-        run_a = small.run(
-            steps=steps, record_every=max(steps, 1), seed=rng_a, init=init, progress=False
-        )
-        ref_steps = round(t / ref.dt)
-        run_b = ref.run(
-            steps=ref_steps, record_every=max(ref_steps, 1), seed=rng_b, init=init, progress=False
-        )
-        d2[a, b] = sum(_assignment_pp(x, y, 2.0) for x, y in zip(_clouds(run_a), _clouds(run_b)))
+    if executor is None:
+        for a, b in progress_bar(pairs, desc="mean_field_gap", total=len(pairs), enabled=progress):
+            d2[a, b] = _pair_d2(model, ns[a], n_ref, t, seed_list[b])
+    else:
+        futures = {
+            executor.submit(_pair_d2, model, ns[a], n_ref, t, seed_list[b]): (a, b)
+            for a, b in pairs
+        }
+        done = as_completed(futures)
+        for future in progress_bar(done, desc="mean_field_gap", total=len(pairs), enabled=progress):
+            d2[futures[future]] = future.result()
     mean = d2.mean(axis=1)
     stderr = d2.std(axis=1, ddof=1) / np.sqrt(d2.shape[1]) if d2.shape[1] > 1 else np.zeros(len(ns))
     slope, intercept = np.polyfit(np.log(ns), np.log(mean), 1)
