@@ -23,6 +23,7 @@ test: $(VENV)/.stamp-test lint
 	$(PY) -m pytest -m "not slow" -n 2 -q
 
 test-slow: $(VENV)/.stamp-test
+	$(PY) -m pip install --quiet -e ".[all,test,sweep]"
 	$(PY) -m pytest -m slow -q
 
 lint: $(VENV)/.stamp-test
@@ -35,6 +36,13 @@ bench: $(VENV)/.stamp-all
 	$(PY) benchmarks/convergence.py
 	$(PY) benchmarks/modified.py
 	$(PY) benchmarks/particles.py
+	$(PY) benchmarks/wasserstein.py
+	$(PY) benchmarks/invariants.py
+	$(PY) benchmarks/stability.py
+	$(PY) benchmarks/jko.py
+	$(PY) benchmarks/sde.py
+	$(PY) -m pip install --quiet -e ".[sweep]"
+	$(PY) benchmarks/sweep.py
 
 docs: $(VENV)/.stamp-all
 	$(PY) -m pip install --quiet -e ".[docs]"

@@ -76,3 +76,13 @@ def import_optional(name: str) -> ModuleType:
 def has_module(name: str) -> bool:
     """Whether an optional dependency can be imported (without importing it)."""
     return importlib.util.find_spec(name) is not None
+
+
+def toml_module() -> ModuleType:
+    """The TOML reader: :mod:`tomllib` (Python >= 3.11), else ``tomli`` (installed with
+    limitdyn on Python 3.10), which has the same interface."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        return import_optional("tomli")
+    return tomllib

@@ -27,13 +27,21 @@ LAYERS = {
     "limitdyn._multistep": 1,
     "limitdyn._ode": 1,
     "limitdyn._latex": 1,
+    "limitdyn._stochastic": 1,
+    "limitdyn._metric": 1,
+    "limitdyn._proximal": 1,
     "limitdyn.symbolic": 2,
     "limitdyn.numeric": 3,
     "limitdyn.particles": 3,
+    "limitdyn.gans": 3,
+    "limitdyn.spec": 3,  # scheme files: builds model objects, reports symbolic analyses
     "limitdyn.plotting": 4,
     "limitdyn.figures": 5,
     "limitdyn.testing": 5,
     "limitdyn.cli": 5,
+    "limitdyn._cli_analyze": 5,
+    "limitdyn.sweep": 5,
+    "limitdyn._cli_sweep": 5,
     "limitdyn": 5,  # the lazy public facade, used by the top layer
 }
 MODEL = (
@@ -42,6 +50,9 @@ MODEL = (
     "limitdyn._multistep",
     "limitdyn._ode",
     "limitdyn._latex",
+    "limitdyn._stochastic",
+    "limitdyn._metric",
+    "limitdyn._proximal",
 )
 MAX_LINES = 700
 #: the performance-specialised kernel module, one file on purpose (see its docstring)

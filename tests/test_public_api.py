@@ -16,6 +16,9 @@ PACKAGES = [
     "limitdyn.figures",
     "limitdyn.plotting",
     "limitdyn.particles",
+    "limitdyn.gans",
+    "limitdyn.spec",
+    "limitdyn.sweep",
     "limitdyn.testing.strategies",
 ]
 

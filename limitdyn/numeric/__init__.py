@@ -10,11 +10,15 @@ from ._convergence import (
     fitted_order,
     refinement_check,
 )
+from ._edi import EDIResidual, de_giorgi, edi_residual
 from ._inputs import MAX_SCHEDULE
 from ._integrate import MAX_STEPS, METHODS, integrate
 from ._iterate import iterate
 from ._manifold import manifold_start
+from ._sde import simulate_sde
+from ._stochastic_iterate import StochasticPaths, iterate_stochastic
 from ._trajectory import Trajectory
+from ._weak import WeakConvergenceStudy, stationary_covariance, weak_convergence_study
 
 __all__ = [
     "ENGINES",
@@ -24,12 +28,21 @@ __all__ = [
     "NORMS",
     "STATUSES",
     "ConvergenceStudy",
+    "EDIResidual",
     "RefinementCheck",
+    "StochasticPaths",
     "Trajectory",
+    "WeakConvergenceStudy",
     "convergence_study",
+    "de_giorgi",
+    "edi_residual",
     "fitted_order",
     "integrate",
     "iterate",
+    "iterate_stochastic",
     "manifold_start",
     "refinement_check",
+    "simulate_sde",
+    "stationary_covariance",
+    "weak_convergence_study",
 ]

@@ -9,8 +9,41 @@ back ends behind one protocol), ``_series`` (the map series of one-step schemes)
 """
 
 from ._backward import modified_equation
+from ._conservation import ConservationReport, ConservationRow, conservation_report
+from ._first_integrals import FirstIntegrals, SpecialCase, first_integrals
+from ._invariants import (
+    ModifiedInvariant,
+    growth_factor,
+    invariants,
+    modified_hamiltonian,
+    modified_invariant,
+    modified_invariant_report,
+)
 from ._limit import limit_ode
 from ._modified import ModifiedEquation
+from ._pushforward import Pushforward, pushforward
 from ._series import map_series
+from ._sme import SDE, stochastic_modified_equation
 
-__all__ = ["ModifiedEquation", "limit_ode", "map_series", "modified_equation"]
+__all__ = [
+    "SDE",
+    "ConservationReport",
+    "ConservationRow",
+    "FirstIntegrals",
+    "ModifiedEquation",
+    "ModifiedInvariant",
+    "Pushforward",
+    "SpecialCase",
+    "conservation_report",
+    "first_integrals",
+    "growth_factor",
+    "invariants",
+    "limit_ode",
+    "map_series",
+    "modified_equation",
+    "modified_hamiltonian",
+    "modified_invariant",
+    "modified_invariant_report",
+    "pushforward",
+    "stochastic_modified_equation",
+]
