@@ -228,3 +228,24 @@ def test_riemannian_step_runs_on_both_engines(engine: str) -> None:
     res_m = (mn - mk) / sk**2 + h * mn
     res_s = 2 * (sn - sk) / sk**2 + h * (sn - 1 / sn)
     assert np.abs(res_m).max() < 1e-12 and np.abs(res_s).max() < 1e-12
+
+
+def test_analyses_work_on_metric_proximal_steps() -> None:
+    """A metric proximal step is an ordinary scheme: its linearisation, stability bound and
+    modified equation are those of implicit Euler on the natural-gradient field.
+
+    For C = (x^2 + 10 y^2)/2 and G = diag(2, 1) the field is f = -G^{-1} grad C =
+    (-x/2, -10 y); implicit Euler multiplies each mode by 1/(1 - tau lambda) (Hairer and
+    Wanner, Solving ODEs II, IV.3: A-stable, so every tau > 0 is stable), and its first
+    modified equation is f + (tau/2) f'f (Hairer, Lubich, Wanner, ch. IX.1).
+    """
+    x, y = sp.symbols("x y")
+    scheme = ld.proximal((x**2 + 10 * y**2) / 2, [x, y], metric=sp.Matrix([[2, 0], [0, 1]]))
+    report = ld.linear_stability(scheme, at={x: 0, y: 0})
+    t = ld.tau
+    assert {sp.simplify(e) for e in report.eigenvalues} == {2 / (2 + t), 1 / (1 + 10 * t)}
+    assert report.max_stable_step() == sp.oo
+    f = sp.Matrix([-x / 2, -10 * y])
+    expected = f + t / 2 * f.jacobian([x, y]) * f
+    drift = ld.modified_equation(scheme, order=1).field(order=1)
+    assert sp.simplify(drift - expected) == sp.zeros(2, 1)
