@@ -10,19 +10,29 @@ with undefined functions) to show what the polynomial-ring path saves.
 
 Run: ``.venv/bin/python benchmarks/modified.py``
 Targets (issue 3): order 2 under 1 s, order 3 under 10 s, on the default game.
+
+The second part (issue 15, ``--closure`` runs it alone) times non-polynomial schemes in the
+differential-algebra closure ring against the landed SymPy-expression path (reached by
+the private switch ``limitdyn.symbolic._closure.ENABLED``) in the same run, with the
+operation count of the returned terms after ``sympy.cse``; the 50-variable quartic is
+polynomial, so its landed path is the tree before this round (``/tmp/base``, if present)
+in a subprocess. ``--full`` adds the landed path's slow rows (minutes).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 import sympy as sp
 
 import limitdyn as ld
-from limitdyn.symbolic import _backward, _series
+from limitdyn.symbolic import _backward, _closure, _series, _underlying
 
 MAX_ORDER = 4
 
@@ -42,6 +52,7 @@ def costs() -> tuple[list[sp.Symbol], list[sp.Symbol], sp.Expr, sp.Expr]:
 def clear_caches() -> None:
     _backward._TERMS.clear()
     _series._SERIES.clear()
+    _underlying._UNDERLYING.clear()
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -94,5 +105,150 @@ def main() -> None:
     print(f"target: order 3 < 10 s: {'PASS' if ok3 else 'FAIL'} ({main_times[2]:.3f} s)")
 
 
+# -- issue 15: non-polynomial schemes ------------------------------------------------------
+
+
+def dirac_gan() -> ld.Scheme:
+    th, ps = sp.symbols("theta psi")
+    loss = -sp.log(1 + sp.exp(-ps * th)) + sp.log(2)
+    return ld.game(loss, -loss, [th], [ps], implicit=False, order="simultaneous")
+
+
+def tanh_network() -> ld.Scheme:
+    a, b, c = sp.symbols("a b c")
+    data = [(-1, sp.Rational(-1, 2)), (0, sp.Rational(1, 4)), (1, sp.Rational(1, 2))]
+    loss = sum((a * sp.tanh(b * xi + c) - yi) ** 2 for xi, yi in data) / 2
+    return ld.explicit([-sp.diff(loss, v) for v in (a, b, c)], [a, b, c])
+
+
+def sigmoid_critic() -> ld.Scheme:
+    al, be, th = sp.symbols("alpha beta theta")
+
+    def critic(v: sp.Expr) -> sp.Expr:
+        return 1 / (1 + sp.exp(-(al * v + be)))
+
+    value = critic(sp.Integer(1)) - critic(th)
+    return ld.game(-value, value, [al, be], [th], implicit=False, rates=[2, 1])
+
+
+QUARTIC = """
+import sympy as sp, limitdyn as ld, time
+xs = sp.symbols("x0:50")
+pot = sum((v**2 - 1) ** 2 / 4 for v in xs)
+pot += sum(xs[i] ** 2 * xs[(i + 1) % 50] ** 2 / 2 for i in range(50))
+s = ld.explicit([-sp.diff(pot, v) for v in xs], list(xs))
+t = time.perf_counter(); ld.modified_equation(s, order=2); print(time.perf_counter() - t)
+"""
+
+
+def quartic_time(path: str | None) -> float | None:
+    env = dict(os.environ)
+    if path is not None:
+        if not os.path.isdir(path):
+            return None
+        env["PYTHONPATH"] = path
+    out = subprocess.run([sys.executable, "-c", QUARTIC], env=env, capture_output=True, text=True)
+    return float(out.stdout.split()[-1]) if out.returncode == 0 else None
+
+
+def cse_ops(me: ld.ModifiedEquation, order: int) -> int:
+    replacements, reduced = sp.cse(list(me.terms[order]))
+    return int(sp.count_ops([e for _, e in replacements] + list(reduced)))
+
+
+def timed_terms(scheme: ld.Scheme, order: int, *, closure: bool) -> tuple[float, object]:
+    _closure.ENABLED[0] = closure
+    clear_caches()
+    try:
+        start = time.perf_counter()
+        me = ld.modified_equation(scheme, order=order)
+        return time.perf_counter() - start, me
+    finally:
+        _closure.ENABLED[0] = True
+        clear_caches()
+
+
+def closure_main(full: bool) -> None:
+    rows = [
+        (
+            "Dirac-GAN, log-sigmoid loss, simultaneous",
+            dirac_gan(),
+            4,
+            3 if full else 2,
+            {3: 1, 4: 5},
+        ),
+        ("tanh network, 3 params, 3 points, GD", tanh_network(), 3, 3 if full else 2, {3: 5}),
+        (
+            "sigmoid critic vs generator, alternating 2:1",
+            sigmoid_critic(),
+            2,
+            2 if full else 1,
+            {2: 5},
+        ),
+    ]
+    print("non-polynomial schemes: closure ring vs landed SymPy-expression path (same run)")
+    for name, scheme, new_max, old_max, targets in rows:
+        print(name)
+        for k in range(1, new_max + 1):
+            t_new, me_new = timed_terms(scheme, k, closure=True)
+            line = f"  order {k}: closure {t_new:8.3f} s"
+            if k <= old_max:
+                t_old, me_old = timed_terms(scheme, k, closure=False)
+                ops_new, ops_old = cse_ops(me_new, k), cse_ops(me_old, k)  # type: ignore[arg-type]
+                line += f" | landed {t_old:8.3f} s | x{t_old / t_new:7.1f} faster"
+                line += f" | cse ops {ops_new} vs {ops_old} ({ops_new / ops_old:.2f})"
+            else:
+                line += f" | cse ops {cse_ops(me_new, k)}"  # type: ignore[arg-type]
+            target = targets.get(k)
+            if target is not None:
+                line += f" | target < {target:g} s: {'PASS' if t_new < target else 'FAIL'}"
+            print(line)
+    new = quartic_time(None)
+    old = quartic_time("/tmp/base")
+    shown = f"{new:.3f} s" if new is not None else "failed"
+    ratio = f" | landed (/tmp/base) {old:.3f} s | x{old / new:.1f}" if old and new else ""
+    verdict = "PASS" if new is not None and new < 3.0 else "FAIL"
+    print(f"50-variable quartic, GD, order 2: {shown}{ratio} | target < 3 s: {verdict}")
+
+
+def jets_main() -> None:
+    """Order-2 modified field of GD on a 999-parameter two-layer tanh network, per point."""
+    import numpy as np
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "numeric"))
+    from test_jet_fields import two_layer_network
+
+    from limitdyn.numeric._jet_fields import jet_field
+
+    start = time.perf_counter()
+    scheme = two_layer_network(333, 8)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    field = jet_field(scheme)
+    taped = time.perf_counter() - start
+    z = np.random.default_rng(3).uniform(-1, 1, scheme.dim)
+    field.modified(z, tau=0.1, order=2)
+    best = min(
+        timed_point(lambda: field.modified(z, tau=0.1, order=2), repeats=20) for _ in range(3)
+    )
+    print(
+        f"jet field, 999-parameter network: scheme {built:.1f} s, tape {taped:.1f} s "
+        f"({field.size} nodes); order-2 modified field {best * 1e3:.2f} ms per point "
+        f"(best of 3 x 20) | target < 5 ms: {'PASS' if best < 5e-3 else 'FAIL'}"
+    )
+
+
+def timed_point(call: Callable[[], object], *, repeats: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        call()
+    return (time.perf_counter() - start) / repeats
+
+
 if __name__ == "__main__":
-    main()
+    if "--jets" in sys.argv:
+        jets_main()
+    else:
+        if "--closure" not in sys.argv:
+            main()
+        closure_main("--full" in sys.argv)

@@ -27,6 +27,7 @@ __all__ = [
     "RingAlgebra",
     "SeriesAlgebra",
     "algebra_for",
+    "diff_index",
     "in_algebra",
 ]
 
@@ -241,7 +242,7 @@ class RingAlgebra:
         return not p
 
     def diff(self, p: Any, v: sp.Symbol) -> Any:
-        return p.diff(self.ring.gens[self.index[v]])
+        return diff_index(p, self.index[v])
 
     def solve_linear(self, matrix: sp.Matrix, rhs: Sequence[Any]) -> list[Any]:
         """``matrix**-1 rhs`` for a matrix of rational numbers (ring elements cannot be
@@ -344,3 +345,14 @@ class RingAlgebra:
         }
         jets = {i: j for i, j in jets.items() if not (j[0] == self.ring.gens[i] and not any(j[1:]))}
         return [self.evaluate(e, jets, order) for e in exprs]
+
+
+def diff_index(p: PolyElement, i: int) -> PolyElement:
+    """``dp/dx_i`` by generator index (``PolyElement.diff`` searches the generators by
+    equality, which dominated the cost of Jacobians in many variables)."""
+    out = p.ring.zero
+    for m, c in p.items():
+        e = m[i]
+        if e:
+            out[(*m[:i], e - 1, *m[i + 1 :])] = c * e
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import singledispatch
-from math import factorial
+from math import comb, factorial
 from typing import Any
 
 import sympy as sp
@@ -29,14 +29,14 @@ import sympy as sp
 from .._multistep import TwoStepScheme
 from .._scheme import Scheme, step0_drift
 from .._validate import non_negative_int
-from ..errors import SchemeError
-from ._algebra import SeriesAlgebra
+from ..errors import InputError, SchemeError
+from ._algebra import RingAlgebra, SeriesAlgebra
 from ._cache import LongestCache
 from ._modified import ModifiedEquation
 from ._series import scheme_series
 from ._underlying import underlying_series
 
-__all__ = ["modified_equation", "modified_terms"]
+__all__ = ["COST_LIMIT", "estimated_cost", "modified_equation", "modified_terms"]
 
 Vector = list[Any]
 
@@ -175,15 +175,94 @@ def _compute_terms(scheme: Any, order: int) -> tuple[sp.ImmutableMatrix, ...]:
     if not plan.consistent_by_construction:
         _check_identity(d[0], plan.variables, alg, scheme.step)
     f = _backward_error(d, plan.variables, alg, order)
-    return tuple(
-        sp.ImmutableMatrix(plan.report([_present(alg.to_expr(c)) for c in fj])) for fj in f
-    )
+    # ring elements have no parameters in denominators: nothing for _present to gather
+    show = alg.to_expr if isinstance(alg, RingAlgebra) else lambda c: _present(alg.to_expr(c))
+    return tuple(sp.ImmutableMatrix(plan.report([show(c) for c in fj])) for fj in f)
 
 
 def modified_terms(scheme: Any, order: int) -> tuple[sp.ImmutableMatrix, ...]:
     """``(f_0, ..., f_order)`` as columns on the scheme's variables, cached per scheme."""
-    _, terms = _TERMS.get(scheme, order, lambda k: _compute_terms(scheme, k))
+    _, terms = _TERMS.get(scheme, order, lambda k: _compute_terms(scheme, _affordable(scheme, k)))
     return terms[: order + 1]
+
+
+#: the most products of two terms that the backward-error recursion is allowed to need,
+#: by :func:`estimated_cost`; about 10**10 products is hours of pure-Python arithmetic
+COST_LIMIT = 1e10
+
+
+def _size(alg: SeriesAlgebra, p: Any) -> tuple[int, int | None]:
+    """``(terms, total degree)`` of an element; the degree only for ring elements."""
+    if isinstance(alg, RingAlgebra):
+        s = alg.step_index
+        degree = max((sum(m) - m[s] for m in p.keys()), default=0)
+        return max(len(p), 1), degree
+    return len(sp.Add.make_args(alg.to_expr(p))), None
+
+
+def estimated_cost(scheme: Any, order: int) -> float:
+    """An estimate of the number of term products the order-``order`` recursion needs.
+
+    From the first two modified terms (``S_0``, ``S_1`` terms per component on average,
+    ``dim`` components): the terms of ``f_j`` grow like ``S_j = S_0 (S_1 / S_0)**j``,
+    capped (in a polynomial ring with ``G`` generators) by the number of monomials of
+    degree at most ``(j + 1)(D + 1)``, ``D`` the degree of ``f_0``; order ``j`` of the
+    recursion forms about ``dim**2 * S_a * S_b`` products for each ``n >= 2`` and
+    ``a + b = j + 1 - n``. Up to order 2, and whenever ``f_1`` itself would be beyond
+    :data:`COST_LIMIT`, only the cheap bound ``dim**2 * S_0**2`` (the products of
+    ``f_1 = -(f_0)' f_0 / 2``-like terms) is returned, from the map's ``tau`` coefficient.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import limitdyn as ld
+    >>> x = sp.Symbol("x")
+    >>> estimated_cost(ld.explicit([x**2], [x]), 3) < 1e3
+    True
+    """
+    plan = _plan(scheme)
+    dim = len(plan.variables)
+    alg, d = plan.series(1)
+    s0 = max(sum(_size(alg, c)[0] for c in d[1]) / dim, 1.0)
+    first = float(dim**2 * s0**2)
+    if order <= 2 or first > COST_LIMIT:
+        return first if order >= 1 else 0.0
+    alg, d = plan.series(2)
+    sizes = [[_size(alg, c) for c in fj] for fj in _backward_error(d, plan.variables, alg, 1)]
+    s1 = max(sum(t for t, _ in sizes[0]) / dim, 1.0)
+    s2 = max(sum(t for t, _ in sizes[1]) / dim, 1.0)
+    growth = max(s2 / s1, 1.0)
+    degree = max((g for _, g in sizes[0] if g is not None), default=None)
+    gens = len(alg.ring.gens) - 1 if isinstance(alg, RingAlgebra) else None
+
+    def terms(j: int) -> float:
+        est = s1 * growth**j
+        if degree is not None and gens is not None:
+            est = min(est, float(comb(gens + (j + 1) * (degree + 1), gens)))
+        return est
+
+    return float(
+        sum(
+            dim**2 * terms(a) * terms(j + 1 - n - a)
+            for j in range(1, order + 1)
+            for n in range(2, j + 2)
+            for a in range(j + 2 - n)
+        )
+    )
+
+
+def _affordable(scheme: Any, order: int) -> int:
+    """``order``, or an :class:`InputError` with the estimate when it exceeds the limit."""
+    if order >= 1:
+        cost = estimated_cost(scheme, order)
+        if cost > COST_LIMIT:
+            raise InputError(
+                f"modified equation of order {order}: an estimated {cost:.1e} products of "
+                f"terms, beyond the limit of {COST_LIMIT:.0e} (hours of computation); ask for "
+                "a lower order, or evaluate the modified field numerically "
+                "(limitdyn.numeric._jet_fields)"
+            )
+    return order
 
 
 #: above this many operations a rational term is left expanded rather than factored
@@ -240,6 +319,11 @@ def modified_equation(
     SchemeError
         If the scheme is not consistent (its map is not the identity at step 0), an
         implicit stage is not solvable, or ``order`` is not a non-negative integer.
+    InputError
+        If the order would not finish: :func:`estimated_cost` (products of terms) exceeds
+        :data:`COST_LIMIT` (10**10, hours); the message gives the estimate. For gradient
+        descent in many variables, :class:`limitdyn.numeric._jet_fields.JetField`
+        evaluates the modified field numerically.
 
     References
     ----------

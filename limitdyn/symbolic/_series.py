@@ -20,8 +20,9 @@ from .._multistep import TwoStepScheme, as_one_step
 from .._scheme import ExplicitStage, ImplicitStage, Scheme
 from .._validate import non_negative_int
 from ..errors import SchemeError
-from ._algebra import AnyJet, SeriesAlgebra, algebra_for, in_algebra
+from ._algebra import AnyJet, SeriesAlgebra, in_algebra
 from ._cache import LongestCache
+from ._closure import best_algebra
 from ._jets import tidy
 
 __all__ = ["map_series", "scheme_series"]
@@ -87,7 +88,13 @@ def stage_series(alg: SeriesAlgebra, scheme: Scheme, order: int) -> list[Vector]
 def _compute(scheme: Scheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
     exprs = [e for stage in scheme.stages for e in stage.expressions()]
     holders = [h for stage in scheme.stages for h in stage.placeholders]
-    alg = algebra_for(exprs, scheme.variables, holders, scheme.step)
+    rest = {
+        u: t
+        for stage in scheme.stages
+        if isinstance(stage, ImplicitStage)
+        for u, t in zip(stage.unknowns, stage.targets)
+    }
+    alg = best_algebra(exprs, scheme.variables, holders, scheme.step, rest)
     return in_algebra(alg, scheme.variables, scheme.step, lambda a: stage_series(a, scheme, order))
 
 

@@ -16,8 +16,9 @@ import sympy as sp
 
 from .._multistep import TwoStepScheme
 from ..errors import SchemeError
-from ._algebra import SeriesAlgebra, algebra_for, in_algebra
+from ._algebra import SeriesAlgebra, in_algebra
 from ._cache import LongestCache
+from ._closure import best_algebra
 
 __all__ = ["underlying_series"]
 
@@ -39,7 +40,8 @@ def _coupling(scheme: TwoStepScheme, alg: SeriesAlgebra) -> sp.Matrix:
 
 
 def _compute(scheme: TwoStepScheme, order: int) -> tuple[SeriesAlgebra, list[Vector]]:
-    alg = algebra_for(list(scheme.recurrence), scheme.current, scheme.previous, scheme.step)
+    rest = dict(zip(scheme.previous, scheme.current))
+    alg = best_algebra(list(scheme.recurrence), scheme.current, scheme.previous, scheme.step, rest)
     # a coupling M with parameters leaves the ring (its inverse scales the known terms)
     return in_algebra(alg, scheme.current, scheme.step, lambda a: _series_in(a, scheme, order))
 
