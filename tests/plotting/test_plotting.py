@@ -19,16 +19,27 @@ import sympy as sp
 
 import limitdyn as ld
 from limitdyn import plotting
-from limitdyn.numeric import ConvergenceStudy, Trajectory
+from limitdyn.numeric import (
+    ConvergenceStudy,
+    EDIResidual,
+    StochasticPaths,
+    Trajectory,
+    WeakConvergenceStudy,
+)
+from limitdyn.numeric._drift import InvariantDrift
+from limitdyn.numeric._stability_region import StabilityRegion
 from limitdyn.particles import (
     WGAN,
+    AggregationFlow,
     MeanFieldGap,
     ParticleRun,
     ToyGAN,
     TwoLayerRegression,
     mean_field_gap,
+    quantile_jko,
     ring,
 )
+from limitdyn.symbolic._stability import StabilityReport
 
 x, y = sp.symbols("x y")
 ROOT = Path(ld.__file__).parent
@@ -226,6 +237,14 @@ PLOT_METHODS = {
     "ParticleRun.plot_losses": ParticleRun.plot_losses,
     "ParticleRun.plot_metric": ParticleRun.plot_metric,
     "MeanFieldGap.plot": MeanFieldGap.plot,
+    "StabilityReport.plot": StabilityReport.plot,
+    "StabilityRegion.plot": StabilityRegion.plot,
+    "EDIResidual.plot": EDIResidual.plot,
+    "InvariantDrift.plot": InvariantDrift.plot,
+    "AggregationFlow.plot": AggregationFlow.plot,
+    # drawn with and without ax in tests/plotting/test_weak_plots.py
+    "StochasticPaths.plot": StochasticPaths.plot,
+    "WeakConvergenceStudy.plot": WeakConvergenceStudy.plot,
 }
 PLOT_FUNCTIONS = [name for name in plotting.__all__ if name.startswith("plot_")]
 
@@ -273,3 +292,53 @@ def test_convergence_plot_of_an_exact_scheme_draws_no_fit_line() -> None:
     assert np.isnan(study.order)
     labels = [line.get_label() for line in study.plot().lines]
     assert not any(label.startswith("fit") for label in labels)
+
+
+# -- the capability results -----------------------------------------------------------------
+
+
+def test_spectral_radius_plot(ax_mode: str) -> None:
+    # explicit Euler on x' = -x, y' = -10 y: radius max(|1 - tau|, |1 - 10 tau|)
+    report = ld.linear_stability(ld.explicit([-x, -10 * y], [x, y]), at=[0, 0])
+    ax = _draw(ax_mode, lambda **kw: report.plot(**kw))
+    t, rho = ax.lines[0].get_data()
+    np.testing.assert_allclose(rho, np.maximum(np.abs(1 - t), np.abs(1 - 10 * t)), rtol=1e-12)
+
+
+def test_stability_region_plot(ax_mode: str) -> None:
+    region = ld.stability_region("explicit", n=41)
+    ax = _draw(ax_mode, lambda **kw: region.plot(**kw))
+    # explicit Euler: the disc |1 + z| <= 1 (Hairer and Wanner, Solving ODEs II, IV.2)
+    re, im = np.meshgrid(region.re, region.im, indexing="xy")  # rows: im, columns: re
+    np.testing.assert_allclose(region.radius, np.abs(1 + re + 1j * im), rtol=1e-12)
+    assert ax.get_title() == "explicit" and ax.collections
+
+
+def test_edi_residual_plot(ax_mode: str) -> None:
+    gd = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.1, t_end=1.0, engine="numpy")
+    result = ld.edi_residual(gd, x**2 / 2)
+    ax = _draw(ax_mode, lambda **kw: result.plot(**kw))
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), result.times)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), result.values)
+    # gradient descent on x^2/2: the residual is tau^3/6 sum_n x_n^2, x_n = 0.9^n
+    assert result.final == pytest.approx(0.1**3 / 6 * sum(0.81**n for n in range(10)), rel=1e-9)
+
+
+def test_invariant_drift_plot(ax_mode: str) -> None:
+    # explicit Euler on the rotation multiplies x^2 + y^2 by 1 + tau^2 per step
+    run = ld.iterate(ld.explicit([y, -x], [x, y]), [1.0, 0.0], tau=0.1, steps=5, engine="numpy")
+    drift = ld.invariant_drift(run, x**2 + y**2)
+    ax = _draw(ax_mode, lambda **kw: drift.plot(**kw))
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), drift.t)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), drift.drift)
+    np.testing.assert_allclose(drift.values, 1.01 ** np.arange(6), rtol=1e-12)
+
+
+def test_quantile_flow_plot(ax_mode: str) -> None:
+    q0 = np.linspace(-1, 1, 5)
+    # W(x) = |x|: w'(r) = 1
+    flow: AggregationFlow = quantile_jko(
+        q0, tau=0.5, steps=3, interaction=lambda r: np.ones_like(r)
+    )
+    ax = _draw(ax_mode, lambda **kw: flow.plot(times=2, **kw))
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), q0)
