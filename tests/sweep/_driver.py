@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from distributed import Client
-
 from limitdyn.sweep import sweep
 
 from ._points import logged
 
 if __name__ == "__main__":
+    # imported here: pytest's doctest collection imports this module where dask is absent
+    from distributed import Client
+
     address, store, log, n, sleep = sys.argv[1:]
     with Client(address) as client:
         grid = {"i": list(range(int(n))), "log": [log], "sleep": [float(sleep)]}
