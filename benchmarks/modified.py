@@ -15,8 +15,9 @@ The second part (issue 15, ``--closure`` runs it alone) times non-polynomial sch
 differential-algebra closure ring against the landed SymPy-expression path (reached by
 the private switch ``limitdyn.symbolic._closure.ENABLED``) in the same run, with the
 operation count of the returned terms after ``sympy.cse``; the 50-variable quartic is
-polynomial, so its landed path is the tree before this round (``/tmp/base``, if present)
-in a subprocess. ``--full`` adds the landed path's slow rows (minutes).
+polynomial, so its landed path is the tree at git revision ``LANDED_REV`` (the landing
+before the closure ring), checked out into a temporary worktree and run in a subprocess.
+``--full`` adds the landed path's slow rows (minutes).
 """
 
 from __future__ import annotations
@@ -141,6 +142,33 @@ t = time.perf_counter(); ld.modified_equation(s, order=2); print(time.perf_count
 """
 
 
+#: the landing before the closure ring, for the quartic's landed time
+LANDED_REV = "3ecaf33"
+
+
+def quartic_time_at(rev: str) -> float | None:
+    """The quartic's time on the tree at git revision ``rev`` (None when git cannot)."""
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch) / "tree"
+        made = subprocess.run(
+            ["git", "-C", str(root), "worktree", "add", "--detach", "-f", str(tree), rev],
+            capture_output=True,
+        )
+        if made.returncode != 0:
+            return None
+        try:
+            return quartic_time(str(tree))
+        finally:
+            subprocess.run(
+                ["git", "-C", str(root), "worktree", "remove", "--force", str(tree)],
+                capture_output=True,
+            )
+
+
 def quartic_time(path: str | None) -> float | None:
     env = dict(os.environ)
     if path is not None:
@@ -204,9 +232,9 @@ def closure_main(full: bool) -> None:
                 line += f" | target < {target:g} s: {'PASS' if t_new < target else 'FAIL'}"
             print(line)
     new = quartic_time(None)
-    old = quartic_time("/tmp/base")
+    old = quartic_time_at(LANDED_REV)
     shown = f"{new:.3f} s" if new is not None else "failed"
-    ratio = f" | landed (/tmp/base) {old:.3f} s | x{old / new:.1f}" if old and new else ""
+    ratio = f" | landed ({LANDED_REV}) {old:.3f} s | x{old / new:.1f}" if old and new else ""
     verdict = "PASS" if new is not None and new < 3.0 else "FAIL"
     print(f"50-variable quartic, GD, order 2: {shown}{ratio} | target < 3 s: {verdict}")
 
