@@ -43,6 +43,7 @@ __all__ = [
     "ENV",
     "MARKER",
     "Entry",
+    "atomic_write",
     "cached_njit",
     "clear",
     "configured_root",
@@ -142,14 +143,14 @@ def _prepare(path: Path, *, probe: bool) -> None:
     marker = path / MARKER
     if not marker.exists() and all(_is_entry(child.name) for child in path.iterdir()):
         # only a directory holding nothing but limitdyn's entries becomes a marked root
-        _atomic_write(marker, _MARKER_TEXT.encode())
+        atomic_write(marker, _MARKER_TEXT.encode())
 
 
 def _fallback(configured: Path, exc: OSError) -> Path:
     global _warned
     private = Path(tempfile.mkdtemp(prefix="limitdyn-cache-"))
     atexit.register(shutil.rmtree, private, ignore_errors=True)
-    _atomic_write(private / MARKER, _MARKER_TEXT.encode())
+    atomic_write(private / MARKER, _MARKER_TEXT.encode())
     if not _warned:
         _warned = True
         reason = exc.strerror or str(exc)
@@ -166,7 +167,8 @@ def _is_entry(name: str) -> bool:
     return name == MARKER or _ENTRY.fullmatch(name) is not None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` in one rename: readers see the old file or the new one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -187,7 +189,7 @@ def _digest(path: str | os.PathLike[str]) -> bytes:
 
 def write_checksum(path: str | os.PathLike[str]) -> None:
     """Write the sha256 of the file ``path`` beside it, as ``<path>.sha256``."""
-    _atomic_write(Path(f"{os.fspath(path)}{_CHECKSUM}"), _digest(path))
+    atomic_write(Path(f"{os.fspath(path)}{_CHECKSUM}"), _digest(path))
 
 
 def verify(path: str | os.PathLike[str]) -> bool:

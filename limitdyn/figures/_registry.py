@@ -6,7 +6,8 @@ import importlib
 import os
 import pkgutil
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,37 +266,33 @@ def _save_data(data: Mapping[str, Any], stem: Path) -> list[Path]:
 
     arrays = _flat_arrays(data)
     npz, table = stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".csv")
-    tmp = _new_hidden_file(npz)
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, npz)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    tmp = _new_hidden_file(table)
-    try:
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["array", "index", "value"])
-            for name, array in arrays.items():
-                for index, value in np.ndenumerate(array):
-                    item = value.item() if hasattr(value, "item") else value
-                    shown = repr(item) if isinstance(item, float) else item
-                    writer.writerow([name, ";".join(map(str, index)), shown])
-        os.replace(tmp, table)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with _replacing(npz) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+    with _replacing(table) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["array", "index", "value"])
+        for name, array in arrays.items():
+            for index, value in np.ndenumerate(array):
+                item = value.item() if hasattr(value, "item") else value
+                shown = repr(item) if isinstance(item, float) else item
+                writer.writerow([name, ";".join(map(str, index)), shown])
     return [npz, table]
 
 
 def _save_atomically(figure: Any, target: Path, fmt: str) -> None:
     """Write ``figure`` to a hidden file beside ``target`` and rename it into place; the
     hidden file is removed however writing ends (error, KeyboardInterrupt, SIGTERM)."""
+    with _replacing(target) as tmp:
+        figure.savefig(tmp, format=fmt, dpi=150)
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[str]:
+    """A hidden file beside ``target`` to write; renamed onto ``target`` when the block ends
+    normally, removed however it ends otherwise (error, KeyboardInterrupt, SIGTERM)."""
     tmp = _new_hidden_file(target)
     try:
-        figure.savefig(tmp, format=fmt, dpi=150)
+        yield tmp
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

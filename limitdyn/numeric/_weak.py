@@ -214,12 +214,7 @@ def _sgd_adjoint(
         jac[k] = out[d : d + d * d].reshape(d, d)
         kc[k] = out[d + d * d :].reshape(d, m)
         z = out[:d]
-    lam = _gradient(phi, scheme.variables, z)
-    v = np.empty((n, m))
-    for k in range(n - 1, -1, -1):
-        v[k] = kc[k].T @ lam
-        lam = jac[k].T @ lam
-    return v
+    return _backward_sweep(jac, kc, _gradient(phi, scheme.variables, z))
 
 
 def _sme_estimate(
@@ -296,11 +291,16 @@ def _sme_adjoint(
         jac[j] = np.eye(d) + dt * out[d : d + d * d].reshape(d, d)
         sig[j] = out[d + d * d :].reshape(d, m)
         z = z + dt * out[:d]
-    lam = _gradient(phi, sde.variables, z)
-    u = np.empty((n, m))
-    for j in range(n - 1, -1, -1):
-        u[j] = sig[j].T @ lam
-        lam = jac[j].T @ lam
+    return _backward_sweep(jac, sig, _gradient(phi, sde.variables, z))
+
+
+def _backward_sweep(jac: np.ndarray, noise: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """The adjoint recursion from the end: ``u_k = N_k^T lambda_{k+1}``,
+    ``lambda_k = J_k^T lambda_{k+1}``; ``jac`` (n, d, d), ``noise`` (n, d, m) -> (n, m)."""
+    u = np.empty((noise.shape[0], noise.shape[2]))
+    for k in range(noise.shape[0] - 1, -1, -1):
+        u[k] = noise[k].T @ lam
+        lam = jac[k].T @ lam
     return u
 
 
