@@ -32,6 +32,7 @@ from .._validate import non_negative_int
 from ..errors import InputError, SchemeError
 from ._algebra import RingAlgebra, SeriesAlgebra
 from ._cache import LongestCache
+from ._compact import presenter
 from ._modified import ModifiedEquation
 from ._series import scheme_series
 from ._underlying import underlying_series
@@ -353,4 +354,11 @@ def modified_equation(
     groups: Any = plan.players if players is None else players
     if isinstance(groups, sp.Symbol):
         groups = [groups]
-    return ModifiedEquation(scheme.variables, terms, scheme.step, players=groups, name=scheme.name)
+    return ModifiedEquation(
+        scheme.variables,
+        terms,
+        scheme.step,
+        players=groups,
+        name=scheme.name,
+        compact=presenter(scheme),
+    )

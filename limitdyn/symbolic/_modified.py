@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
 import sympy as sp
@@ -47,6 +48,10 @@ class ModifiedEquation:
         the players given to :func:`modified_equation`); one group when there is none.
     name : str
         A short description.
+    compact : callable, optional
+        ``order -> (replacements, reduced)`` or None: a smaller presentation of the
+        truncated field for :meth:`cse` (set by :func:`modified_equation` for one-step
+        schemes, :mod:`limitdyn.symbolic._compact`); not part of the value.
     """
 
     variables: tuple[sp.Symbol, ...]
@@ -54,6 +59,7 @@ class ModifiedEquation:
     step: sp.Symbol
     players: tuple[tuple[sp.Symbol, ...], ...] = ()
     name: str = ""
+    compact: Callable[[int], Any] | None = _field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         variables = as_symbols(self.variables, where="ModifiedEquation variables")
@@ -435,13 +441,36 @@ class ModifiedEquation:
     def cse(self, *, order: int | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], sp.Matrix]:
         """Common-subexpression elimination of the truncated field, for code output.
 
+        For one-step schemes the field is presented as elementary differentials
+        (``f'f``, ``f''(f, f)``, ``f'f'f``, ... for explicit Euler) over the shared
+        derivative tensors of the map's coefficients
+        (:func:`~limitdyn.symbolic._compact.compact_cse`), far smaller than the expanded
+        :attr:`terms`; it is the same field. Otherwise (two-step schemes, restrictions,
+        many variables at a high order) :func:`sympy.cse` of :meth:`field`.
+
         Returns
         -------
         (replacements, reduced)
-            As :func:`sympy.cse`: ``replacements`` is a list of ``(symbol, expression)``
-            and ``reduced`` the field in those symbols.
+            As :func:`sympy.cse`: ``replacements`` is a list of ``(symbol, expression)``,
+            each using only earlier symbols, and ``reduced`` the field in those symbols.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> me = ld.modified_equation(ld.explicit([sp.tanh(x)], [x]), order=3)
+        >>> reps, reduced = me.cse()
+        >>> sp.simplify(reduced[0].subs(list(reversed(reps))) - me.field()[0])
+        0
         """
-        replacements, reduced = sp.cse(sp.Matrix(self.field(order=order)))
+        k = self._order(order)
+        if self.compact is not None:
+            got = self.compact(k)
+            if got is not None:
+                replacements, column = got
+                return list(replacements), sp.Matrix(column)
+        replacements, reduced = sp.cse(sp.Matrix(self.field(order=k)))
         return replacements, reduced[0]
 
     def __repr__(self) -> str:

@@ -26,7 +26,7 @@ import sympy as sp
 
 import limitdyn as ld
 from limitdyn.errors import InputError
-from limitdyn.symbolic import _backward, _closure, _series, _underlying
+from limitdyn.symbolic import _backward, _closure, _compact, _series, _underlying
 from limitdyn.symbolic._algebra import ExprAlgebra, RingAlgebra
 from limitdyn.symbolic._backward import COST_LIMIT, estimated_cost
 from limitdyn.symbolic._closure import ClosureAlgebra, best_algebra
@@ -53,17 +53,29 @@ def landed() -> Iterator[None]:
         _clear()
 
 
-def terms_both_ways(scheme: object, order: int) -> tuple[tuple[sp.Matrix, ...], ...]:
+def equations_both_ways(
+    scheme: object, order: int
+) -> tuple[ld.ModifiedEquation, ld.ModifiedEquation]:
     _clear()
-    new = ld.modified_equation(scheme, order=order).terms
+    new = ld.modified_equation(scheme, order=order)  # type: ignore[arg-type]
     _closure.ENABLED[0] = False
     _clear()
     try:
-        old = ld.modified_equation(scheme, order=order).terms
+        old = ld.modified_equation(scheme, order=order)  # type: ignore[arg-type]
     finally:
         _closure.ENABLED[0] = True
         _clear()
     return new, old
+
+
+def cse_at(
+    replacements: list[tuple[sp.Symbol, sp.Expr]], reduced: sp.Matrix, point: dict
+) -> list[sp.Expr]:
+    """A CSE result evaluated at a point, each replacement to DIGITS + 20 digits in turn."""
+    values = dict(point)
+    for sym, e in replacements:
+        values[sym] = sp.N(e.xreplace(values), DIGITS + 20)
+    return [sp.N(e.xreplace(values), DIGITS + 20) for e in reduced]
 
 
 def agree(a: sp.Expr, b: sp.Expr, point: dict[sp.Symbol, sp.Rational]) -> bool:
@@ -79,12 +91,26 @@ def random_points(symbols: object, n: int, seed: int) -> list[dict[sp.Symbol, sp
 
 
 def assert_same_terms(scheme: object, order: int, *, seed: int = 0) -> None:
-    new, old = terms_both_ways(scheme, order)
+    """The expanded terms of the closure ring and of the landed path, and the compact
+    presentation that ``.cse()`` returns (elementary differentials over shared tensors,
+    :mod:`limitdyn.symbolic._compact`; the field with ``tau`` at a random rational, and
+    the order-``order`` term alone), agree at random rational points to 30 digits."""
+    me_new, me_old = equations_both_ways(scheme, order)
+    new, old = me_new.terms, me_old.terms
     free = set().union(*[m.free_symbols for m in (*new, *old)]) - {ld.tau}
-    for point in random_points(free, 2, seed):
+    compact = me_new.cse(order=order)
+    one_step = me_new.compact is not None  # two-step schemes: sympy.cse of the field
+    term = _compact.compact_cse(scheme, order, term=True) if one_step else None  # type: ignore[arg-type]
+    assert term is not None or not one_step
+    for point in random_points(free | {ld.tau}, 2, seed):
         for j in range(order + 1):
             for a, b in zip(new[j], old[j]):
                 assert agree(a, b, point), (j, a, b)
+        for got, a, b in zip(cse_at(*compact, point), me_new.field(), me_old.field()):
+            assert agree(got, a, point) and agree(got, b, point)
+        if term is not None:
+            for got, b in zip(cse_at(*term, point), old[order]):
+                assert agree(got, b, point)
 
 
 # -- the benchmark schemes (benchmarks/modified.py) -------------------------------------
