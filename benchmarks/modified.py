@@ -14,7 +14,10 @@ Targets (issue 3): order 2 under 1 s, order 3 under 10 s, on the default game.
 The second part (issue 15, ``--closure`` runs it alone) times non-polynomial schemes in the
 differential-algebra closure ring against the landed SymPy-expression path (reached by
 the private switch ``limitdyn.symbolic._closure.ENABLED``) in the same run, with the
-operation count of the returned terms after ``sympy.cse``; the 50-variable quartic is
+operation count of what ``ModifiedEquation.cse(order=k)`` returns (the compact presentation,
+:mod:`limitdyn.symbolic._compact`) against ``sympy.cse`` of the landed field, and of the
+order-k term alone (``compact_cse(term=True)`` against ``sympy.cse`` of the landed
+term); the 50-variable quartic is
 polynomial, so its landed path is the tree at git revision ``LANDED_REV`` (the landing
 before the closure ring), checked out into a temporary worktree and run in a subprocess.
 ``--full`` adds the landed path's slow rows (minutes).
@@ -22,6 +25,7 @@ before the closure ring), checked out into a temporary worktree and run in a sub
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import random
@@ -33,7 +37,7 @@ from collections.abc import Callable
 import sympy as sp
 
 import limitdyn as ld
-from limitdyn.symbolic import _backward, _closure, _series, _underlying
+from limitdyn.symbolic import _backward, _closure, _compact, _series, _underlying
 
 MAX_ORDER = 4
 
@@ -179,9 +183,32 @@ def quartic_time(path: str | None) -> float | None:
     return float(out.stdout.split()[-1]) if out.returncode == 0 else None
 
 
+def count(replacements: list[tuple[sp.Symbol, sp.Expr]], reduced: object) -> int:
+    """Operations in a CSE result: its replacements plus its reduced expressions."""
+    return int(sp.count_ops([e for _, e in replacements] + list(reduced)))  # type: ignore[call-overload]
+
+
 def cse_ops(me: ld.ModifiedEquation, order: int) -> int:
-    replacements, reduced = sp.cse(list(me.terms[order]))
-    return int(sp.count_ops([e for _, e in replacements] + list(reduced)))
+    """What the user gets: ``me.cse(order=order)``, the truncated field through order k
+    (elementary differentials over shared tensors for one-step schemes)."""
+    clear_caches()
+    return count(*me.cse(order=order))
+
+
+def landed_cse_ops(me: ld.ModifiedEquation, order: int) -> int:
+    """What the landed ``.cse()`` returned: ``sympy.cse`` of the expanded truncated field."""
+    return count(*sp.cse(list(me.field(order=order))))
+
+
+def term_cse_ops(me: ld.ModifiedEquation, order: int) -> int:
+    """``sympy.cse`` of the expanded order-k term alone (the column of the first round)."""
+    return count(*sp.cse(list(me.terms[order])))
+
+
+def compact_term_ops(scheme: ld.Scheme, order: int) -> int:
+    """The compact presentation of the order-k term alone (``compact_cse(term=True)``)."""
+    got = _compact.compact_cse(scheme, order, term=True)
+    return count(*got) if got is not None else -1
 
 
 def timed_terms(scheme: ld.Scheme, order: int, *, closure: bool) -> tuple[float, object]:
@@ -215,6 +242,7 @@ def closure_main(full: bool) -> None:
         ),
     ]
     print("non-polynomial schemes: closure ring vs landed SymPy-expression path (same run)")
+    size_targets = {3}  # the first two rows, issue 15: at most 1/5 of the landed size
     for name, scheme, new_max, old_max, targets in rows:
         print(name)
         for k in range(1, new_max + 1):
@@ -222,11 +250,17 @@ def closure_main(full: bool) -> None:
             line = f"  order {k}: closure {t_new:8.3f} s"
             if k <= old_max:
                 t_old, me_old = timed_terms(scheme, k, closure=False)
-                ops_new, ops_old = cse_ops(me_new, k), cse_ops(me_old, k)  # type: ignore[arg-type]
+                ops_new, ops_old = cse_ops(me_new, k), landed_cse_ops(me_old, k)  # type: ignore[arg-type]
+                term_new, term_old = compact_term_ops(scheme, k), term_cse_ops(me_old, k)  # type: ignore[arg-type]
                 line += f" | landed {t_old:8.3f} s | x{t_old / t_new:7.1f} faster"
-                line += f" | cse ops {ops_new} vs {ops_old} ({ops_new / ops_old:.2f})"
+                line += f" | .cse() ops {ops_new} vs {ops_old} ({ops_new / ops_old:.3f})"
+                line += f" | f_k alone {term_new} vs {term_old} ({term_new / term_old:.3f})"
+                if k in size_targets:
+                    small = 5 * term_new <= term_old and 5 * ops_new <= ops_old
+                    line += f" | size <= 1/5: {'PASS' if small else 'FAIL'}"
             else:
-                line += f" | cse ops {cse_ops(me_new, k)}"  # type: ignore[arg-type]
+                line += f" | .cse() ops {cse_ops(me_new, k)}"  # type: ignore[arg-type]
+                line += f" | f_k alone {compact_term_ops(scheme, k)}"
             target = targets.get(k)
             if target is not None:
                 line += f" | target < {target:g} s: {'PASS' if t_new < target else 'FAIL'}"
@@ -240,30 +274,59 @@ def closure_main(full: bool) -> None:
 
 
 def jets_main() -> None:
-    """Order-2 modified field of GD on a 999-parameter two-layer tanh network, per point."""
+    """Order-2 modified field of GD on a 999-parameter two-layer tanh network, per point.
+
+    Times the scheme build and the tape, the per-entry tree walks they replace on the
+    first ``SAMPLE`` components (same run), and the order-2 field per point with the
+    numba node loop and with the levelled NumPy kernels.
+    """
     import numpy as np
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "numeric"))
     from test_jet_fields import two_layer_network
 
+    from limitdyn._model_checks import as_expr, as_exprs
     from limitdyn.numeric._jet_fields import jet_field
 
+    sample = 100
     start = time.perf_counter()
     scheme = two_layer_network(333, 8)
     built = time.perf_counter() - start
-    start = time.perf_counter()
-    field = jet_field(scheme)
-    taped = time.perf_counter() - start
-    z = np.random.default_rng(3).uniform(-1, 1, scheme.dim)
-    field.modified(z, tau=0.1, order=2)
-    best = min(
-        timed_point(lambda: field.modified(z, tau=0.1, order=2), repeats=20) for _ in range(3)
-    )
+    values = scheme.stages[0].values[:sample]
+    walk = timed_call(lambda: [as_expr(e, where="entry") for e in values])
+    shared = timed_call(lambda: as_exprs(values, where="field"))
+    field = [(e - v) / scheme.step for v, e in zip(scheme.variables, values)]
+    trees = timed_call(lambda: [(f.has(scheme.step), f.free_symbols) for f in field])
     print(
-        f"jet field, 999-parameter network: scheme {built:.1f} s, tape {taped:.1f} s "
-        f"({field.size} nodes); order-2 modified field {best * 1e3:.2f} ms per point "
-        f"(best of 3 x 20) | target < 5 ms: {'PASS' if best < 5e-3 else 'FAIL'}"
+        f"999-parameter network: scheme built in {built:.1f} s; constructor checks on "
+        f"{sample} of the 999 entries: per-entry tree walks {walk:.2f} s, shared walk "
+        f"{shared:.3f} s (x{walk / shared:.0f})"
     )
+    per_point = {}
+    for engine in ("numba", "numpy"):
+        start = time.perf_counter()
+        jf = jet_field(scheme, engine=engine)
+        taped = time.perf_counter() - start
+        z = np.random.default_rng(3).uniform(-1, 1, scheme.dim)
+        jf.modified(z, tau=0.1, order=2)
+        point = functools.partial(jf.modified, z, tau=0.1, order=2)
+        best = min(timed_point(point, repeats=20) for _ in range(3))
+        per_point[engine] = best
+        print(
+            f"  {engine:5s}: tape {taped:.2f} s ({jf.size} nodes); order-2 modified field "
+            f"{best * 1e3:.2f} ms per point (best of 3 x 20)"
+        )
+    print(
+        f"  landed tape walks (has(tau), free_symbols) on {sample} components: {trees:.2f} s; "
+        f"numba / numpy per point: x{per_point['numpy'] / per_point['numba']:.1f} | "
+        f"target < 5 ms: {'PASS' if per_point['numba'] < 5e-3 else 'FAIL'}"
+    )
+
+
+def timed_call(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
 
 
 def timed_point(call: Callable[[], object], *, repeats: int) -> float:

@@ -83,6 +83,10 @@ _LAZY = {
     "modified_invariant": ".symbolic",
     "modified_invariant_report": ".symbolic",
     "InvariantDrift": ".numeric._drift",
+    "JetField": ".numeric._jet_fields",
+    "ModifiedFlow": ".numeric._jet_fields",
+    "jet_field": ".numeric._jet_fields",
+    "modified_flow": ".numeric._jet_fields",
     "invariant_drift": ".numeric._drift",
     "StabilityReport": ".symbolic._stability",
     "equilibria": ".symbolic._equilibria",
@@ -118,8 +122,10 @@ __all__ = [
     "ImplicitStage",
     "InputError",
     "InvariantDrift",
+    "JetField",
     "LimitdynError",
     "ModifiedEquation",
+    "ModifiedFlow",
     "ModifiedInvariant",
     "Pushforward",
     "RefinementCheck",
@@ -158,12 +164,14 @@ __all__ = [
     "invariants",
     "iterate",
     "iterate_stochastic",
+    "jet_field",
     "limit_ode",
     "linear_stability",
     "load_scheme",
     "manifold_start",
     "map_series",
     "modified_equation",
+    "modified_flow",
     "modified_hamiltonian",
     "modified_invariant",
     "modified_invariant_report",
@@ -234,6 +242,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     )
     from .numeric._collapse import CollapseVelocity, collapse_velocity
     from .numeric._drift import InvariantDrift, invariant_drift
+    from .numeric._jet_fields import JetField, ModifiedFlow, jet_field, modified_flow
     from .numeric._sde import simulate_sde
     from .numeric._stability_region import StabilityRegion, stability_region
     from .numeric._stochastic_iterate import StochasticPaths, iterate_stochastic

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_REPEATS",
     "as_entries",
     "as_expr",
+    "as_exprs",
     "as_field",
     "as_flag",
     "as_items",
@@ -35,6 +36,7 @@ __all__ = [
     "as_symbols",
     "check_distinct_names",
     "check_step",
+    "free_symbols_of",
     "step0_drift",
 ]
 
@@ -95,6 +97,92 @@ def as_expr(value: Any, *, where: str) -> sp.Expr:
             f"{where}: {value} depends on {odd[0]} ({type(odd[0]).__name__}), not on Symbols"
         )
     return value
+
+
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(cls: type) -> bool:
+    """Whether ``cls`` keeps :class:`~sympy.Basic`'s ``free_symbols`` (the union over its
+    arguments): no bound variables, nothing but Symbols of its own (cached per class)."""
+    if cls not in _PLAIN:
+        owner = next(k for k in cls.__mro__ if "free_symbols" in k.__dict__)
+        _PLAIN[cls] = owner is sp.Basic
+    return _PLAIN[cls]
+
+
+def _clean(expr: sp.Basic, seen: set[int]) -> bool:
+    """True when no subexpression of ``expr`` is a non-finite number, an ``O(...)`` term or
+    bounds, or a node whose own free symbols are not all Symbols; objects whose ``id`` is
+    in ``seen`` are known clean and skipped, and on success ``expr``'s are added. False
+    only says "look closer" (:func:`as_expr` decides)."""
+    mine: set[int] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        key = id(e)
+        if key in seen or key in mine:
+            continue
+        mine.add(key)
+        if isinstance(e, (sp.Order, sp.AccumBounds)) or (e.is_Atom and e in _NOT_FINITE):
+            return False
+        if not isinstance(e, sp.Symbol) and not _plain(type(e)):
+            if any(not isinstance(s, sp.Symbol) for s in e.free_symbols):
+                return False
+        stack.extend(e.args)
+    seen |= mine
+    return True
+
+
+def as_exprs(values: Iterable[Any], *, where: str) -> tuple[sp.Expr, ...]:
+    """:func:`as_expr` of each entry (``where`` gets ``", entry j"``), the same checks and
+    errors, with the walks over subexpressions shared by the entries: each distinct
+    subexpression object is visited once (a network's gradient repeats its residuals in
+    every component, and tree walks over each entry are quadratic in its width).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> as_exprs([x + 1, 2], where="field")
+    (x + 1, 2)
+    >>> as_exprs([x, x + sp.oo], where="field")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.SchemeError: field, entry 1: x + oo is not finite (it contains nan, oo or zoo)
+    """
+    seen: set[int] = set()
+    out = []
+    for j, e in enumerate(values):
+        if isinstance(e, sp.Expr) and not isinstance(e, sp.MatrixExpr) and _clean(e, seen):
+            out.append(e)
+        else:
+            out.append(as_expr(e, where=f"{where}, entry {j}"))
+    return tuple(out)
+
+
+def free_symbols_of(exprs: Iterable[sp.Basic]) -> set[sp.Basic]:
+    """The union of the ``free_symbols`` of ``exprs``, each distinct subexpression object
+    visited once (nodes with bound variables, such as integrals, answer for themselves).
+
+    Examples
+    --------
+    >>> x, y = sp.symbols("x y")
+    >>> sorted(free_symbols_of([x + y, sp.Integral(x * y, x)]), key=str)
+    [x, y]
+    """
+    seen: set[int] = set()
+    found: set[sp.Basic] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, sp.Symbol) or not _plain(type(e)):
+            found |= e.free_symbols
+        else:
+            stack.extend(e.args)
+    return found
 
 
 def as_entries(value: Any, *, where: str, what: str = "expressions") -> list[Any]:
@@ -197,7 +285,7 @@ def as_field(field: Any, variables: tuple[sp.Symbol, ...], *, where: str) -> tup
         raise SchemeError(
             f"{where}: the field has {len(entries)} entries but there are {n} variables"
         )
-    return tuple(as_expr(e, where=f"{where}, entry {i}") for i, e in enumerate(entries))
+    return as_exprs(entries, where=where)
 
 
 def as_flag(value: Any, *, where: str) -> bool:

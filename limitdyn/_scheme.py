@@ -19,6 +19,7 @@ import sympy as sp
 from ._model_checks import (
     as_entries,
     as_expr,
+    as_exprs,
     as_field,
     as_flag,
     as_items,
@@ -28,6 +29,7 @@ from ._model_checks import (
     as_symbols,
     check_distinct_names,
     check_step,
+    free_symbols_of,
 )
 from ._model_checks import (
     step0_drift as step0_drift,  # re-exported: the symbolic layer's consistency check
@@ -152,8 +154,7 @@ def _stage_where(label: Any) -> str:
 
 
 def _stage_exprs(values: Any, *, where: str) -> tuple[sp.Expr, ...]:
-    entries = as_entries(values, where=where)
-    return tuple(as_expr(e, where=f"{where}, entry {j}") for j, e in enumerate(entries))
+    return as_exprs(as_entries(values, where=where), where=where)
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,7 @@ class Scheme:
         """Free symbols other than the variables, the step and placeholders, sorted by name."""
         free: set[sp.Symbol] = set()
         for stage in self.stages:
-            for e in stage.expressions():
-                free |= e.free_symbols  # only Symbols (as_expr)
+            free |= free_symbols_of(stage.expressions())  # only Symbols (as_expr)
             free -= set(stage.placeholders)
         free -= set(self.variables)
         free.discard(self.step)

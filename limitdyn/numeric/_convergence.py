@@ -19,16 +19,26 @@ from .._engine import Engine, get_engine
 from .._multistep import AnyScheme
 from .._ode import ODE
 from .._progress import progress_bar
+from .._scheme import Scheme
 from .._validate import one_of, positive_float
-from ..errors import DivergenceError, InputError
-from ._inputs import check_states_memory, one_step_scheme, parameters_of, schedule_family
+from ..errors import DivergenceError, InputError, SchemeError
+from ._inputs import (
+    check_states_memory,
+    one_step_scheme,
+    parameter_vector,
+    parameters_of,
+    schedule_family,
+    step_sizes,
+)
 from ._integrate import integrate
 from ._iterate import iterate
+from ._jet_fields import modified_flow
 from ._levels import EPS, STATUSES, classify, fit_usable, fitted_order, local_orders
 from ._manifold import is_one_point, start_state
 from ._refinement import RefinementCheck, refinement_check
 
 __all__ = [
+    "JET_DIM",
     "NORMS",
     "STATUSES",
     "ConvergenceStudy",
@@ -42,6 +52,9 @@ __all__ = [
 NORMS = ("max", "final")
 #: relative spacing below which two step sizes count as the same
 _SAME_TAU = 1e-9
+#: above this many variables a gradient-descent scheme's order-k reference (k <= 3) is
+#: its modified field evaluated numerically by Taylor-mode jets, not the symbolic one
+JET_DIM = 20
 
 
 def _distance(diff: np.ndarray, norm: str) -> float:
@@ -277,7 +290,17 @@ def convergence_study(
         Parameter values.
     reference : "limit", int or ODE
         "limit": the limit ODE; ``k``: the modified equation of order k (solved
-        anew for each tau); an ODE on the scheme's variables.
+        anew for each tau); an ODE on the scheme's variables. For gradient descent
+        (one explicit stage ``z + tau f(z)``, ``f`` built from ``+``, ``*``, powers,
+        ``exp``, ``log``, ``tanh``, ``sin``, ``cos``, ``sinh``, ``cosh``) and
+        ``k <= 3``, the order-k modified field is evaluated numerically by Taylor-mode
+        jets (:class:`~limitdyn.numeric._jet_fields.JetField`, integrated by
+        :func:`~limitdyn.numeric._jet_fields.modified_flow`) instead of symbolically
+        when the scheme has more than :data:`JET_DIM` (20) variables or
+        :func:`~limitdyn.symbolic._backward.estimated_cost` of the symbolic order
+        exceeds its ``COST_LIMIT``; the iterates are then computed from the same tape
+        (``z + tau f(z)``: generated code for thousands of components is out of reach
+        too), and ``reference`` of the result says "(numeric: Taylor-mode jets)".
     norm : {"max", "final"}
         Sup over the iterate times, or the final time, of the Euclidean error.
     schedule : callable, optional
@@ -286,7 +309,7 @@ def convergence_study(
         ``schedule(tau)`` up to ``t_end`` (the last step shortened to land on it; see
         :func:`~limitdyn.numeric._inputs.schedule_family`) instead of the constant ``tau``.
     engine : {"auto", "numpy", "numba"} or Engine
-        Passed to :func:`iterate`.
+        Passed to :func:`iterate` (or to the jet tape).
     rtol, atol : float
         Tolerances of the reference solve (they enter the rounding floor).
     progress : bool, optional
@@ -338,6 +361,11 @@ def convergence_study(
     one_point = is_one_point(scheme, z0)
     start_order = max(order or 1, 1) + 1
     ode_params = {} if ode is None else parameters_of(given, ode)
+    jets = None
+    if order is not None and schedule is None:
+        jets = _jet_reference(scheme, order, params, engine)
+    if jets is not None:
+        label += " (numeric: Taylor-mode jets)"
     shared = None
     if ode is not None and not one_point:
         shared = integrate(ode, z0, t_end=end, params=ode_params, rtol=rtol, atol=atol)
@@ -348,24 +376,36 @@ def convergence_study(
         run = _run_steps(schedule, float(h), end)
         first = float(run["schedule"][0]) if "schedule" in run else float(h)
         zh = start_state(scheme, z0, tau=first, params=params, order=start_order)
-        ref = shared
+        ref: Any = shared
         if ref is None and ode is not None:
             ref = integrate(ode, zh, t_end=end, params=ode_params, rtol=rtol, atol=atol)
         elif ref is None:
             assert order is not None
-            ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
+            if jets is not None:
+                ref = modified_flow(
+                    jets, zh, tau=float(h), order=order, t_end=end, rtol=rtol, atol=atol
+                )
+            else:
+                ref = _modified_reference(scheme, order, zh, end, given, float(h), rtol, atol)
         n = len(run["schedule"]) if "schedule" in run else math.ceil(end / h)
         check_states_memory(n + 1, scheme.dim, what=f"the run at tau = {h:g}")
-        try:
-            traj = iterate(scheme, zh, params=params, engine=engine, **run)
-        except DivergenceError:
+        if jets is not None:
+            iterates = _tape_run(jets, zh, float(h), end)
+        else:
+            try:
+                traj = iterate(scheme, zh, params=params, engine=engine, **run)
+                iterates = traj.t, traj.z
+            except DivergenceError:
+                iterates = None
+        if iterates is None:
             errors[i], floors[i] = math.inf, 0.0
             continue
-        exact = ref.dense(traj.t).T
+        times, states = iterates
+        exact = ref.dense(times).T
         size = float(np.sqrt(np.sum(exact * exact, axis=1)).max())
         scale = max(scale, size)
-        errors[i] = _distance(traj.z - exact, norm)
-        floors[i] = (1e3 * EPS + 10 * rtol + (len(traj) - 1) * EPS) * size + 10 * atol
+        errors[i] = _distance(states - exact, norm)
+        floors[i] = (1e3 * EPS + 10 * rtol + (len(times) - 1) * EPS) * size + 10 * atol
     return ConvergenceStudy(
         steps, errors, norm, label, end, floors, scale if scale > 0 else 1.0, _describe(schedule)
     )
@@ -388,3 +428,39 @@ def _modified_reference(
     if scheme.step in modified.parameters:
         values[scheme.step.name] = h
     return integrate(modified, z0, t_end=end, params=values, rtol=rtol, atol=atol)
+
+
+def _jet_reference(scheme: AnyScheme, order: int, params: Any, engine: Engine) -> Any:
+    """The :class:`~limitdyn.numeric._jet_fields.JetField` of ``scheme`` when its order-k
+    reference is computed numerically (see :func:`convergence_study`), else None."""
+    from ._jet_fields import MAX_ORDER, jet_field
+
+    if order > MAX_ORDER or not isinstance(scheme, Scheme):
+        return None
+    if scheme.dim <= JET_DIM:
+        from ..symbolic._backward import COST_LIMIT, estimated_cost
+
+        if estimated_cost(scheme, order) <= COST_LIMIT:
+            return None
+    parameter_vector(params, scheme.parameters, step=scheme.step)  # names checked as iterate's
+    try:
+        return jet_field(scheme, params=params, engine=engine)
+    except SchemeError:  # not gradient descent, or a node jets do not cover
+        return None
+
+
+def _tape_run(field: Any, z0: np.ndarray, h: float, end: float) -> Any:
+    """``(times, states)`` of ``z+ = z + h f(z)`` up to ``end`` with ``f`` from the jet tape
+    (the last step shortened onto ``end`` as in :func:`iterate`); None on divergence."""
+    hs, stride, n = step_sizes(tau=h, steps=None, t_end=end, schedule=None)
+    t = np.zeros(n + 1)
+    z = np.empty((n + 1, z0.size))
+    z[0] = z0
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            step = float(hs[k * stride])
+            z[k + 1] = z[k] + step * field(z[k])
+            t[k + 1] = t[k] + step
+            if not np.all(np.isfinite(z[k + 1])):
+                return None
+    return t, z

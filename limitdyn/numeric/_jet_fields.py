@@ -33,10 +33,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .._engine import Engine, get_engine
 from .._scheme import ExplicitStage, Scheme
 from .._validate import non_negative_int, positive_float
 from ..errors import InputError, SchemeError, SolverError
 from ._inputs import parameter_vector, state_vector
+from ._jet_kernels import OPS
+from ._trajectory import Trajectory
 
 __all__ = ["MAX_ORDER", "JetField", "ModifiedFlow", "jet_field", "modified_flow"]
 
@@ -60,13 +63,16 @@ _UNARY = {
 class _TapeBuilder:
     """Reads SymPy expressions into nodes ``(op, inputs, constant)``, shared subtrees once."""
 
-    def __init__(self, variables: Sequence[sp.Symbol], parameters: Sequence[sp.Symbol]):
+    def __init__(self, variables: Sequence[sp.Symbol]):
         self.ops: list[str] = []
         self.inputs: list[tuple[int, ...]] = []
         self.consts: list[float] = []
         self.memo: dict[sp.Basic, int] = {}
-        self.leaves = {v: ("var", i) for i, v in enumerate(variables)}
-        self.leaves.update({q: ("par", j) for j, q in enumerate(parameters)})
+        self.leaves: dict[sp.Basic, tuple[str, int]] = {
+            v: ("var", i) for i, v in enumerate(variables)
+        }
+        #: the other symbols met while reading (the field's parameters), in reading order
+        self.parameters: list[sp.Symbol] = []
 
     def node(self, op: str, inputs: tuple[int, ...] = (), const: float = 0.0) -> int:
         self.ops.append(op)
@@ -91,9 +97,8 @@ class _TapeBuilder:
         if isinstance(expr, sp.Symbol):
             leaf = self.leaves.get(expr)
             if leaf is None:
-                raise SchemeError(
-                    f"the field contains the symbol {expr}, not a variable or parameter"
-                )
+                leaf = self.leaves[expr] = ("par", len(self.parameters))
+                self.parameters.append(expr)
             return self.node(leaf[0], (), float(leaf[1]))
         if isinstance(expr, (sp.Number, sp.NumberSymbol)):
             if not expr.is_real:
@@ -251,6 +256,16 @@ class JetField:
     variables : sequence of Symbol
     params : mapping, optional
         Values of every other symbol of ``field`` (keyed by Symbol or name).
+    engine : {"auto", "numpy", "numba"} or Engine
+        ``"numba"`` interprets the tape node by node in one compiled loop
+        (:mod:`limitdyn.numeric._jet_kernels`); ``"numpy"`` runs each level's operations
+        of one kind as one vectorised NumPy call. ``"auto"``: numba when installed.
+
+    Attributes
+    ----------
+    variables, parameters : tuple of Symbol
+    size : int
+        Nodes of the tape (shared subexpressions once).
 
     Examples
     --------
@@ -263,7 +278,14 @@ class JetField:
     [-8.0, 96.0, -384.0]
     """
 
-    def __init__(self, field: Sequence[Any], variables: Sequence[sp.Symbol], *, params: Any = None):
+    def __init__(
+        self,
+        field: Sequence[Any],
+        variables: Sequence[sp.Symbol],
+        *,
+        params: Any = None,
+        engine: str | Engine = "auto",
+    ):
         self.variables = tuple(variables)
         exprs = [sp.sympify(0) if e == 0 else e for e in field]
         for e in exprs:
@@ -271,33 +293,65 @@ class JetField:
                 raise SchemeError(f"the field holds {type(e).__name__}, not a SymPy expression")
         if len(exprs) != len(self.variables):
             raise SchemeError(f"{len(exprs)} field components for {len(self.variables)} variables")
-        free: set[sp.Symbol] = set()
-        for e in exprs:
-            free |= e.free_symbols
-        self.parameters = tuple(sorted(free - set(self.variables), key=lambda s: s.name))
+        self.engine = get_engine(engine)
+        # one pass over the expression graph (shared subexpressions once) reads the tape
+        # and finds the parameters; tree walks (free_symbols) would revisit shared parts
+        builder = _TapeBuilder(self.variables)
+        self._out = np.array([builder.read(e) for e in exprs], dtype=np.int64)
+        self.parameters = tuple(sorted(builder.parameters, key=lambda s: s.name))
+        rank = {q: j for j, q in enumerate(self.parameters)}
+        renumber = np.array([rank[q] for q in builder.parameters] or [0], dtype=np.int64)
         self._p = parameter_vector(params, self.parameters)
-        builder = _TapeBuilder(self.variables, self.parameters)
-        self._out = np.array([builder.read(e) for e in exprs], dtype=int)
         self.size = len(builder.ops)
         ops = np.array(builder.ops)
-        consts = np.array(builder.consts)
+        consts = np.array(builder.consts, dtype=float)
         self._var = np.flatnonzero(ops == "var")
-        self._var_of = consts[self._var].astype(int)
+        self._var_of = consts[self._var].astype(np.int64)
         self._par = np.flatnonzero(ops == "par")
-        self._par_of = consts[self._par].astype(int)
+        self._par_of = renumber[consts[self._par].astype(np.int64)]
         self._const = np.flatnonzero(ops == "const")
         self._const_val = consts[self._const]
-        self._groups = [g for g in _levels(builder) if g.op not in ("var", "par", "const")]
+        self._groups: list[_Group] = []
+        if self.engine.jit:
+            code = {name: k for k, name in enumerate(OPS)}
+            self._code = np.array([code[o] for o in builder.ops], dtype=np.int64)
+            self._a = np.array([i[0] if i else 0 for i in builder.inputs], dtype=np.int64)
+            self._b = np.array([i[1] if len(i) > 1 else 0 for i in builder.inputs], dtype=np.int64)
+            self._c = consts
+        else:
+            self._groups = [g for g in _levels(builder) if g.op not in ("var", "par", "const")]
 
     @property
     def dim(self) -> int:
+        """Number of variables."""
         return len(self.variables)
+
+    def __repr__(self) -> str:
+        return (
+            f"JetField(dim={self.dim}, {len(self.parameters)} parameters, {self.size} tape "
+            f"nodes, engine={self.engine.name!r})"
+        )
 
     def taylor(self, z: Any, v: Any, *, order: int) -> np.ndarray:
         """Taylor coefficients of ``eps -> f(z + eps v)``, shape ``(order + 1, dim)``:
         ``[f, f'v, f''(v,v)/2, f'''(v,v,v)/6, ...]``."""
         zz = np.asarray(z, dtype=float).reshape(-1)
         vv = np.asarray(v, dtype=float).reshape(-1)
+        if zz.size != self.dim or vv.size != self.dim:
+            raise InputError(
+                f"taylor: z and v need {self.dim} entries, got {zz.size} and {vv.size}"
+            )
+        if self.engine.jit:
+            from ._jet_kernels_jit import run_tape
+
+            nodes = np.zeros((self.size, order + 1))
+            nodes[self._var, 0] = zz[self._var_of]
+            if order:
+                nodes[self._var, 1] = vv[self._var_of]
+            nodes[self._par, 0] = self._p[self._par_of]
+            nodes[self._const, 0] = self._const_val
+            run_tape(self._code, self._a, self._b, self._c, nodes)
+            return np.ascontiguousarray(nodes[self._out].T)
         jets = np.zeros((order + 1, self.size))
         jets[0, self._var] = zz[self._var_of]
         if order:
@@ -346,9 +400,23 @@ class JetField:
         return np.asarray(sum(tau**j * t for j, t in enumerate(terms)))
 
 
-def jet_field(scheme: Scheme, *, params: Any = None) -> JetField:
+def jet_field(scheme: Scheme, *, params: Any = None, engine: str | Engine = "auto") -> JetField:
     """The :class:`JetField` of a gradient-descent (explicit Euler) scheme
     ``z+ = z + tau f(z)``.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        One explicit stage updating every variable, ``z + tau f(z)`` with ``f`` free of
+        the step.
+    params : mapping, optional
+        Values of the scheme's parameters.
+    engine : {"auto", "numpy", "numba"} or Engine
+        How the tape is interpreted (see :class:`JetField`).
+
+    Returns
+    -------
+    JetField
 
     Raises
     ------
@@ -375,18 +443,39 @@ def jet_field(scheme: Scheme, *, params: Any = None) -> JetField:
     stage = stages[0]
     if stage.targets != scheme.variables:
         raise SchemeError("the explicit stage must update every variable")
-    field = []
-    for v, value in zip(scheme.variables, stage.values):
-        f = (value - v) / scheme.step
-        if f.has(scheme.step):
-            f = sp.expand_mul(f, deep=False)
-        if f.has(scheme.step):
-            raise SchemeError(
-                f"the update of {v} is not {v} + {scheme.step} f(z): numeric modified fields "
-                "cover gradient descent (explicit Euler) only"
-            )
-        field.append(f)
-    return JetField(field, scheme.variables, params=params)
+    field = [(value - v) / scheme.step for v, value in zip(scheme.variables, stage.values)]
+    if scheme.step in _symbols_of(field):  # rare: a field written with tau in it
+        field = [_step_free(f, v, scheme.step) for v, f in zip(scheme.variables, field)]
+    return JetField(field, scheme.variables, params=params, engine=engine)
+
+
+def _symbols_of(exprs: Sequence[sp.Basic]) -> set[sp.Basic]:
+    """The symbols in ``exprs``, each distinct subexpression object visited once (a tree
+    walk such as ``free_symbols`` revisits shared parts: quadratic for a network's field)."""
+    seen: set[int] = set()
+    found: set[sp.Basic] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.is_Symbol:
+            found.add(e)
+        else:
+            stack.extend(e.args)
+    return found
+
+
+def _step_free(f: sp.Expr, v: sp.Symbol, step: sp.Symbol) -> sp.Expr:
+    if f.has(step):
+        f = sp.expand_mul(f, deep=False)
+    if f.has(step):
+        raise SchemeError(
+            f"the update of {v} is not {v} + {step} f(z): numeric modified fields "
+            "cover gradient descent (explicit Euler) only"
+        )
+    return f
 
 
 # -- the modified flow -------------------------------------------------------------------
@@ -401,8 +490,15 @@ class ModifiedFlow:
     t : ndarray
         The solver's times.
     z : ndarray, shape (len(t), dim)
+        The states at those times.
     order : int
+        The order of the modified field.
     tau : float
+        The step size it was built for.
+    solution : callable
+        The solver's dense output, ``solution(t) -> ndarray (dim, len(t))``.
+    variables : tuple of Symbol
+        The columns of ``z``.
     """
 
     t: np.ndarray
@@ -410,16 +506,35 @@ class ModifiedFlow:
     order: int
     tau: float
     solution: Any
+    variables: tuple[sp.Symbol, ...] = ()
 
     def dense(self, times: Any) -> np.ndarray:
         """The state at ``times``, shape ``(dim, len(times))`` (as :class:`Trajectory`)."""
         return np.asarray(self.solution(np.asarray(times, dtype=float)))
+
+    def _label(self) -> str:
+        return f"order-{self.order} modified flow, tau = {self.tau:g}"
+
+    def trajectory(self) -> Trajectory:
+        """The solver's states as a :class:`~limitdyn.Trajectory` (with the dense output)."""
+        return Trajectory(self.variables, self.t, self.z, dense=self.dense, label=self._label())
+
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
+        """The states against time; see :meth:`limitdyn.Trajectory.plot`."""
+        return self.trajectory().plot(ax=ax, **kwargs)
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: ``t`` and one column per variable."""
+        return self.trajectory().to_dataframe()
 
     def __repr__(self) -> str:
         return (
             f"ModifiedFlow(order={self.order}, tau={self.tau:g}, dim={self.z.shape[1]}, "
             f"{len(self.t)} solver steps)"
         )
+
+    def _repr_html_(self) -> str:
+        return self.trajectory()._repr_html_()
 
 
 def modified_flow(
@@ -433,6 +548,32 @@ def modified_flow(
     atol: float = 1e-12,
 ) -> ModifiedFlow:
     """Integrate ``z' = f_0 + tau f_1 + ... + tau**order f_order`` (DOP853, dense output).
+
+    Parameters
+    ----------
+    field : JetField
+        The field ``f_0`` (e.g. from :func:`jet_field`).
+    z0 : array_like or mapping
+        Initial state.
+    tau : float
+        The step size of the gradient descent the modified field belongs to.
+    order : int
+        Highest power of ``tau`` kept, ``0 <= order <= MAX_ORDER`` (3).
+    t_end : float
+        Final time (cumulative learning rate).
+    rtol, atol : float
+        Tolerances of the solve.
+
+    Returns
+    -------
+    ModifiedFlow
+
+    Raises
+    ------
+    InputError
+        A bad state, step, order or tolerance.
+    SolverError
+        The solver failed (the message says where).
 
     Examples
     --------
@@ -467,4 +608,4 @@ def modified_flow(
             time=float(sol.t[-1]),
             residual=float("nan"),
         )
-    return ModifiedFlow(sol.t, sol.y.T, order, h, sol.sol)
+    return ModifiedFlow(sol.t, sol.y.T, order, h, sol.sol, field.variables)

@@ -202,3 +202,25 @@ def test_two_step_scheme_from_one_point_starts_on_the_manifold() -> None:
     z = ld.iterate(gd, [1.0], tau=0.01, steps=1, engine="numpy").z
     # order-2 start: local error O(tau^4) = 1e-8
     assert z[0, 1] == pytest.approx(1 / 0.99, rel=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("move", "read_off"),
+    [
+        (-ld.tau * x, True),
+        (ld.tau * sp.tanh(x) - 2 * ld.tau * x**2, True),
+        (ld.tau * (ld.tau * x + 1), False),
+        (ld.tau**2 * x, False),
+        (ld.tau * x * sp.exp(ld.tau), False),
+    ],
+)
+def test_step_use_coefficient_read_off_equals_the_derivative(move: sp.Expr, read_off: bool) -> None:
+    """The fast path of the hidden-rate check reads d(move)/d(tau) at tau = 0 off a sum of
+    tau * c_j with c_j free of tau; where it answers, it equals the derivative, and other
+    forms fall back to differentiation."""
+    from limitdyn.numeric._inputs import _linear_coefficient
+
+    got = _linear_coefficient(move, ld.tau)
+    assert (got is not None) == read_off
+    if got is not None:
+        assert sp.expand(got - sp.diff(move, ld.tau).subs(ld.tau, 0)) == 0

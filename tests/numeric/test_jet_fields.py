@@ -7,7 +7,11 @@
   network, orders 0-3 (Hairer, Lubich, Wanner, *Geometric Numerical Integration*, IX.1).
 * Gradient descent follows its order-k modified flow with global error O(tau**(k + 1))
   (HLW, Theorem IX.1.2 / IX.5): the measured order against the order-2 flow is 3 +- 0.1,
-  for a small network here and for a 999-parameter two-layer tanh network (slow).
+  for a small network here and, through ``ld.convergence_study(..., reference=2)``, for a
+  999-parameter two-layer tanh network (slow).
+* Two independent interpreters of the tape (levelled NumPy kernels, the numba node loop)
+  agree to rounding; ``convergence_study``'s jet reference and its symbolic reference
+  give the same errors (two independent computations of the modified flow).
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ import pytest
 import sympy as sp
 
 import limitdyn as ld
+from limitdyn._optional import has_module
 from limitdyn.errors import InputError, SchemeError
+from limitdyn.numeric import _convergence
 from limitdyn.numeric._jet_fields import JetField, jet_field, modified_flow
+
+needs_numba = pytest.mark.skipif(not has_module("numba"), reason="numba is not installed")
 
 x, y = sp.symbols("x y")
 
@@ -52,12 +60,16 @@ def two_layer_network(width: int, points: int, *, seed: int = 0) -> ld.Scheme:
     return ld.explicit([-g for g in (*ga, *gw, *gb)], [*a, *w, *b])
 
 
-def test_taylor_coefficients_are_directional_derivatives() -> None:
-    field = [
-        sp.exp(x * y) / (1 + x**2) + sp.log(2 + y**2),
-        sp.tanh(x - y) * sp.sin(x) + sp.cosh(y) * sp.cos(y) + sp.sqrt(3 + x) + sp.sinh(x),
-    ]
-    jf = JetField(field, [x, y])
+MIXED = [
+    sp.exp(x * y) / (1 + x**2) + sp.log(2 + y**2),
+    sp.tanh(x - y) * sp.sin(x) + sp.cosh(y) * sp.cos(y) + sp.sqrt(3 + x) + sp.sinh(x),
+]
+
+
+@pytest.mark.parametrize("engine", ["numpy", pytest.param("numba", marks=needs_numba)])
+def test_taylor_coefficients_are_directional_derivatives(engine: str) -> None:
+    field = MIXED
+    jf = JetField(field, [x, y], engine=engine)
     z, v = np.array([0.3, -0.7]), np.array([1.1, 0.4])
     eps = sp.Symbol("eps")
     got = jf.taylor(z, v, order=3)
@@ -100,6 +112,62 @@ def test_parameters_and_refusals() -> None:
         jf.modified_terms([1.0], order=4)
 
 
+@needs_numba
+def test_the_two_tape_interpreters_agree() -> None:
+    """The levelled NumPy kernels and the numba node loop are separate implementations of
+    the same recurrences; on a network field they agree to rounding at every order."""
+    scheme = two_layer_network(5, 4)
+    by_levels, by_nodes = jet_field(scheme, engine="numpy"), jet_field(scheme, engine="numba")
+    assert by_nodes.size == by_levels.size and by_nodes.parameters == by_levels.parameters
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        z, v = rng.uniform(-1, 1, (2, scheme.dim))
+        a, b = by_levels.taylor(z, v, order=4), by_nodes.taylor(z, v, order=4)
+        assert np.allclose(a, b, rtol=1e-13, atol=1e-14)
+        a, b = by_levels.modified_terms(z, order=3), by_nodes.modified_terms(z, order=3)
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_convergence_study_jet_reference_equals_the_symbolic_one(
+    order: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same study against the symbolic order-k modified equation (its ODE integrated by
+    ``integrate``, iterates from generated code) and against the jet field (integrated by
+    ``modified_flow``, iterates from the tape): the errors agree to the solvers'
+    tolerances, and both show global order k + 1 (HLW, Theorem IX.1.2)."""
+    scheme = ld.explicit([-sp.tanh(x - y) - x**3 / 4, sp.exp(-x) - 1 - sp.sin(y) / 2], [x, y])
+    kwargs = dict(t_end=1.0, taus=[0.1, 0.05, 0.025], reference=order, progress=False)
+    symbolic = ld.convergence_study(scheme, [0.8, -0.5], **kwargs)
+    monkeypatch.setattr(_convergence, "JET_DIM", 0)
+    jets = ld.convergence_study(scheme, [0.8, -0.5], **kwargs)
+    assert symbolic.reference == f"modified equation of order {order}"
+    assert jets.reference == f"modified equation of order {order} (numeric: Taylor-mode jets)"
+    assert np.allclose(jets.errors, symbolic.errors, rtol=1e-7, atol=0)
+    assert jets.status.tolist() == ["ok"] * 3
+    assert jets.order == pytest.approx(order + 1, abs=0.1)
+
+
+def test_many_variables_choose_the_jet_reference() -> None:
+    """Above JET_DIM variables a gradient-descent study uses the jets by itself:
+    ``x_i' = -tanh(x_i) - x_i x_{i+1} / 4`` (cyclic) in 24 variables, order-2 reference,
+    global order 3 (HLW, Theorem IX.1.2)."""
+    n = _convergence.JET_DIM + 4
+    zs = sp.symbols(f"z0:{n}")
+    field = [-sp.tanh(zs[i]) - zs[i] * zs[(i + 1) % n] / 4 for i in range(n)]
+    z0 = np.random.default_rng(5).uniform(-1, 1, n)
+    study = ld.convergence_study(
+        ld.explicit(field, zs),
+        z0,
+        t_end=1.0,
+        taus=[0.1, 0.05, 0.025],
+        reference=2,
+        progress=False,
+    )
+    assert study.reference.endswith("(numeric: Taylor-mode jets)")
+    assert study.order == pytest.approx(3.0, abs=0.1)
+
+
 def measured_order(scheme: ld.Scheme, z0: np.ndarray, taus: list[float], t_end: float) -> float:
     """Gradient descent iterated with the field itself against the order-2 modified flow."""
     jf = jet_field(scheme)
@@ -124,6 +192,14 @@ def test_gradient_descent_follows_its_order_2_modified_flow_to_third_order() -> 
 
 @pytest.mark.slow
 def test_thousand_parameter_network_convergence_order_3() -> None:
+    """``ld.convergence_study(scheme, ..., reference=2)`` on gradient descent for a
+    999-parameter two-layer tanh network: global order 3 +- 0.1 (HLW, Theorem IX.1.2),
+    against the jet reference (999 variables > JET_DIM)."""
     scheme = two_layer_network(333, 8)
     z0 = np.random.default_rng(3).uniform(-1, 1, scheme.dim)
-    assert measured_order(scheme, z0, [0.1, 0.05, 0.025], 1.0) == pytest.approx(3.0, abs=0.1)
+    study = ld.convergence_study(
+        scheme, z0, t_end=1.0, taus=[0.1, 0.05, 0.025], reference=2, progress=False
+    )
+    assert study.reference == "modified equation of order 2 (numeric: Taylor-mode jets)"
+    assert study.status.tolist() == ["ok"] * 3
+    assert study.order == pytest.approx(3.0, abs=0.1)
