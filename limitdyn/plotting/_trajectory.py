@@ -27,7 +27,8 @@ def plot_trajectory(
         The variables to draw (default: all), one line each, labelled
         ``"<traj.label>: <name>"``.
     **kwargs
-        Passed to :meth:`matplotlib.axes.Axes.plot`.
+        Passed to :meth:`matplotlib.axes.Axes.plot`; a ``label`` is the line's label when
+        one variable is drawn, and replaces ``traj.label`` as the prefix otherwise.
 
     Returns
     -------
@@ -47,10 +48,15 @@ def plot_trajectory(
     """
     ax = resolve_ax(ax=ax)
     chosen = traj.variables if variables is None else variables
+    given = kwargs.pop("label", None)  # a label of the caller's: the curve's, or a prefix
+    base = traj.label if given is None else str(given)
     for v in chosen:
         i = traj.column(v)
         name = traj.variables[i].name
-        label = f"{traj.label}: {name}" if traj.label else name
+        if given is not None and len(chosen) == 1:
+            label = base
+        else:
+            label = f"{base}: {name}" if base else name
         ax.plot(traj.t, traj.z[:, i], label=label, **kwargs)
     ax.set_xlabel("cumulative learning rate $t$")
     ax.legend()
@@ -91,7 +97,8 @@ def plot_phase(traj: Trajectory, x: Any, y: Any, *, ax: Any = None, **kwargs: An
 
     ax = resolve_ax(ax=ax)
     i, j = traj.column(x), traj.column(y)
-    ax.plot(traj.z[:, i], traj.z[:, j], label=traj.label or None, **kwargs)
+    kwargs.setdefault("label", traj.label or None)
+    ax.plot(traj.z[:, i], traj.z[:, j], **kwargs)
     ax.set_xlabel(f"${sp.latex(traj.variables[i])}$")
     ax.set_ylabel(f"${sp.latex(traj.variables[j])}$")
     return ax

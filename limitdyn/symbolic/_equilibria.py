@@ -158,6 +158,47 @@ def equilibria(system: Any) -> list[dict[sp.Symbol, sp.Expr]]:
     return sorted(out, key=lambda p: [sp.default_sort_key(p[v]) for v in variables])
 
 
+def _at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], where: str) -> sp.Expr:
+    """A derivative evaluated at ``point``; one SymPy could not form (``Abs`` of a symbol
+    not declared real, a function without a derivative) is refused by name."""
+    if derivative.has(sp.Derivative):
+        raise InputError(
+            f"linear_stability: {where} has no derivative SymPy can evaluate "
+            f"({derivative}); declare the variables real (sp.Symbol(..., real=True)) or "
+            "write the field without it"
+        )
+    check_smooth_at(derivative, point, where=where)
+    return derivative.xreplace(point)
+
+
+def check_smooth_at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], *, where: str) -> None:
+    """Refuse a derivative that does not exist at ``point``: a ``DiracDelta``,
+    ``Heaviside`` or ``sign`` (from ``Abs``, ``Max``, ...) whose argument vanishes there,
+    or a non-finite value: the field has a kink or a pole, and no linearisation.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> check_smooth_at(sp.sign(x), {x: sp.Integer(1)}, where="f")
+    >>> check_smooth_at(sp.sign(x), {x: sp.Integer(0)}, where="f")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: f is not differentiable at x = 0 (sign(x) has its jump there)...
+    """
+    text = ", ".join(f"{v} = {c}" for v, c in point.items())
+    for kink in derivative.atoms(sp.DiracDelta, sp.Heaviside, sp.sign):
+        if sp.simplify(kink.args[0].xreplace(point)) == 0:
+            raise InputError(
+                f"{where} is not differentiable at {text} ({kink} has its jump there): "
+                "there is no linearisation; choose a point where the field is smooth"
+            )
+    if derivative.xreplace(point).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise InputError(
+            f"{where} is not differentiable at {text} (its derivative {derivative} is not "
+            "finite there): there is no linearisation"
+        )
+
+
 def _stage_jacobian(
     stage: Any, variables: tuple[sp.Symbol, ...], point: dict[sp.Symbol, sp.Expr], where: str
 ) -> tuple[sp.Matrix, dict[sp.Symbol, sp.Expr]]:
@@ -168,7 +209,7 @@ def _stage_jacobian(
     new = dict(point)
     if isinstance(stage, ExplicitStage):
         for t, val in zip(stage.targets, stage.values):
-            jac[rows[t], :] = sp.Matrix([[sp.diff(val, v).xreplace(point) for v in variables]])
+            jac[rows[t], :] = sp.Matrix([[_at(sp.diff(val, v), point, where) for v in variables]])
             new[t] = val.xreplace(point)
         return jac, new
     assert isinstance(stage, ImplicitStage)
@@ -180,8 +221,8 @@ def _stage_jacobian(
                 "give a fixed point of the scheme (see limitdyn.equilibria)"
             )
     res = sp.Matrix(stage.residual)
-    r_w = res.jacobian(list(stage.unknowns)).xreplace(at)
-    r_z = res.jacobian(list(variables)).xreplace(at)
+    r_w = res.jacobian(list(stage.unknowns)).applyfunc(lambda e: _at(e, at, where))
+    r_z = res.jacobian(list(variables)).applyfunc(lambda e: _at(e, at, where))
     dw = -r_w.LUsolve(r_z)
     for t, i in rows.items():
         jac[i, :] = dw[list(stage.targets).index(t), :].applyfunc(sp.cancel)

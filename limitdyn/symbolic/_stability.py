@@ -26,7 +26,7 @@ import sympy as sp
 from .._display import html_table
 from .._ode import ODE
 from ..errors import InputError
-from ._equilibria import read_point, scheme_jacobian, state_of
+from ._equilibria import check_smooth_at, read_point, scheme_jacobian, state_of
 
 __all__ = ["CLASSIFICATIONS", "StabilityReport", "classify_linear", "linear_stability"]
 
@@ -277,7 +277,20 @@ class StabilityReport:
 
     def stable_steps(self, *, marginal: bool = False) -> sp.Set | None:
         """The set ``{tau > 0 : rho < 1}`` (``rho <= 1`` with ``marginal=True``), exactly,
-        or None where SymPy cannot decide it."""
+        or None where SymPy cannot decide it.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> # explicit Euler on x' = -x, y' = -10 y: stable iff |1 - 10 tau| < 1
+        >>> ld.linear_stability(ld.explicit([-x, -10 * y], [x, y]), at=[0, 0]).stable_steps()
+        Interval.open(0, 1/5)
+        >>> # simultaneous gradient descent-ascent on min_x max_y xy: rho = sqrt(1 + tau^2) > 1 always
+        >>> ld.linear_stability(ld.simultaneous([(x, [-y]), (y, [x])]), at=[0, 0]).stable_steps()
+        EmptySet
+        """
         self._need_scheme("stable_steps")
         key = f"set-{marginal}"
         if key not in self._cache:
@@ -321,7 +334,19 @@ class StabilityReport:
 
     def radius_at(self, taus: Any) -> list[float]:
         """The spectral radius at each step of ``taus`` (a scheme's report, numeric
-        parameters only), from the eigenvalues of the Jacobian evaluated there."""
+        parameters only), from the eigenvalues of the Jacobian evaluated there.
+
+        Examples
+        --------
+        >>> import math
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> report = ld.linear_stability(ld.simultaneous([(x, [-y]), (y, [x])]), at=[0, 0])
+        >>> rho = report.radius_at([0.1, 0.5])
+        >>> [round(r, 12) for r in rho] == [round(math.sqrt(1 + t**2), 12) for t in (0.1, 0.5)]
+        True
+        """
         self._need_scheme("radius_at")
         import numpy as np
 
@@ -335,7 +360,18 @@ class StabilityReport:
 
     def plot(self, *, ax: Any = None, tau_max: float | None = None, n: int = 200) -> Any:
         """Spectral radius against the step, with ``rho = 1`` (a scheme's report); see
-        :func:`limitdyn.plotting._stability.plot_spectral_radius`."""
+        :func:`limitdyn.plotting._stability.plot_spectral_radius`.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> ax = ld.linear_stability(ld.explicit([-x], [x]), at=[0]).plot(tau_max=3.0)
+        >>> tau, rho = ax.lines[0].get_data()
+        >>> bool(np.allclose(rho, np.abs(1 - tau)))  # explicit Euler on x' = -x: rho = |1 - tau|
+        True
+        """
         from ..plotting._stability import plot_spectral_radius
 
         if tau_max is None:
@@ -345,7 +381,18 @@ class StabilityReport:
         return plot_spectral_radius(taus, self.radius_at(taus), ax=ax, label=self.classification)
 
     def to_dataframe(self) -> Any:
-        """One row per eigenvalue: its expression and modulus (as text)."""
+        """One row per eigenvalue: its expression and modulus (as text).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> ld.linear_stability(ld.ODE((x, y), [y, -x]), at=[0, 0]).to_dataframe()
+          eigenvalue modulus
+        0         -I       1
+        1          I       1
+        """
         from .._display import dataframe
 
         return dataframe(
@@ -364,7 +411,17 @@ class StabilityReport:
         )
 
     def latex(self) -> str:
-        """The Jacobian and its eigenvalues as LaTeX."""
+        """The Jacobian and its eigenvalues as LaTeX.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> text = ld.linear_stability(ld.ODE((x, y), [y, -x]), at=[0, 0]).latex()
+        >>> r"\\left[\\begin{matrix}0 & 1\\\\-1 & 0\\end{matrix}\\right]" in text, "i" in text
+        (True, True)
+        """
         eig = ", ".join(sp.latex(lam) for lam in self.eigenvalues)
         return (
             rf"J = {sp.latex(self.jacobian)},\quad \lambda \in \{{{eig}\}}"
@@ -503,6 +560,8 @@ def linear_stability(system: Any, *, at: Any, tau: Any = None) -> StabilityRepor
                 raise InputError(
                     f"at is not an equilibrium: {v}' = {sp.simplify(f.xreplace(point))} there"
                 )
+        for entry in system.jacobian:
+            check_smooth_at(entry, point, where="the ODE's field")
         jac = sp.ImmutableMatrix(system.jacobian.xreplace(point).applyfunc(sp.simplify))
         return StabilityReport(variables, point, jac, _eigenvalues(jac), "ode")
     jac = scheme_jacobian(scheme, point)

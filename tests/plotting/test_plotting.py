@@ -119,6 +119,16 @@ def test_trajectory_plot_of_chosen_variables(traj: Trajectory, ax_mode: str) -> 
     np.testing.assert_array_equal(line.get_ydata(), traj.z[:, 1])
 
 
+def test_trajectory_plots_take_a_label(traj: Trajectory) -> None:
+    """A caller's label names the one drawn line, or prefixes each variable's name."""
+    ax = _draw("given axes", lambda **kw: traj.plot(variables=["y"], label="GD", **kw))
+    assert [line.get_label() for line in ax.lines] == ["GD"]
+    ax = _draw("given axes", lambda **kw: traj.plot(label="GD", **kw))
+    assert [line.get_label() for line in ax.lines] == ["GD: x", "GD: y"]
+    ax = _draw("given axes", lambda **kw: traj.plot_phase(x, "y", label="orbit", **kw))
+    assert [line.get_label() for line in ax.lines] == ["orbit"]
+
+
 def test_plot_phase_draws_the_orbit(traj: Trajectory, ax_mode: str) -> None:
     ax = _draw(ax_mode, lambda **kw: traj.plot_phase(x, "y", **kw))
     (line,) = ax.lines

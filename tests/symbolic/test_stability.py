@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -277,3 +279,32 @@ def test_docs_page_examples_run() -> None:
         str(page), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
     )
     assert result.attempted > 20 and result.failed == 0
+
+
+@pytest.mark.parametrize("kinked", ["abs", "max", "wgan-gp"])
+def test_linear_stability_refuses_a_kink_at_the_point(kinked: str) -> None:
+    """|x|, max(x, 0) and the WGAN-GP penalty (|grad D| - 1)^2 on the Dirac-GAN have no
+    derivative at 0 (Mescheder et al. 2018, Sec. 3: WGAN-GP is not differentiable at the
+    equilibrium); SymPy's sign(0) = 0 would silently give a wrong linearisation."""
+    from limitdyn.gans import dirac_gan
+
+    xr = sp.Symbol("x", real=True)
+    if kinked == "wgan-gp":
+        system: Any = dirac_gan(regularizer="wgan-gp", gamma=sp.Rational(1, 2))
+        at = [0, 0]
+    else:
+        field = -sp.Abs(xr) if kinked == "abs" else -sp.Max(xr, 0)
+        system, at = ld.explicit([field], [xr]), [0]
+    with pytest.raises(ld.InputError, match=r"not differentiable at .*has its jump there"):
+        ld.linear_stability(system, at=at)
+    if kinked != "wgan-gp":
+        with pytest.raises(ld.InputError, match="the ODE's field is not differentiable"):
+            ld.linear_stability(ld.limit_ode(system), at=at)
+        # away from the kink the linearisation exists: f'(1) = -1
+        assert ld.linear_stability(system, at=[1]).eigenvalues == [1 - ld.tau]
+
+
+def test_linear_stability_refuses_a_derivative_sympy_cannot_form() -> None:
+    """Abs of a symbol not declared real differentiates to re/im Derivatives."""
+    with pytest.raises(ld.InputError, match="declare the variables real"):
+        ld.linear_stability(ld.explicit([-sp.Abs(x) * x], [x]), at=[0])
