@@ -32,9 +32,19 @@ relative errors below 1e-15), which vectorises where ``np.exp`` compiles to a sc
 call; its constants enter each task once through :func:`_opaque` so that the loops do not
 rebuild them; activations are computed in their own pass over a block, between the
 pre-activation pass and the accumulation pass; each pass handles two particles (forward
-passes) or two points (gradients), so that inputs and accumulators are loaded and stored
-once for both; the backward pass recomputes the activations instead of storing
+passes) or two points (gradients; four points where the points have more than two
+coordinates, in 4 x 4 register blocks), so that inputs and accumulators are loaded and
+stored once for all of them; the backward pass recomputes the activations instead of storing
 ``batch x N x K`` intermediates; threads reduce into private buffers.
+
+Offset indices are unsigned: an inner loop reads ``R[row, oi]`` with
+``oi = np.uint64(off) + i`` and ``i`` from ``range(np.uint64(n))``, never ``R[row, off + i]``.
+numba wraps a signed index that may be negative (``idx + shape`` where ``idx < 0``); LLVM
+cannot prove ``off + i >= 0`` inside the inlined task bodies and vectorised such loops with
+gathers and scatters on the wrapped indices. Unsigned indices are never wrapped, the loads are
+contiguous again: measured on one thread at (N, M, K, L, m) = (1e3, 1e3, 64, 16, 256), the
+generator forward pass 69 -> 24 ms, the critic gradient 9.6 -> 4.0 ms, the backward pass
+99 -> 52 ms (``benchmarks/README.md``, issue 18).
 """
 
 from __future__ import annotations
@@ -347,9 +357,11 @@ def _grad_acc(
     n: int,
 ) -> None:
     """``ga += w s``, ``t = w C[crow, off:] ds``, ``gc += t`` (activations precomputed)."""
-    for i in range(n):
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
         ga[i] += w * s[i]
-        ti = w * C[crow, off + i] * ds[i]
+        ti = w * C[crow, oi] * ds[i]
         t[i] = ti
         gc[i] += ti
 
@@ -367,8 +379,10 @@ def _fill(u: np.ndarray, value: float, n: int) -> None:
 @_jit(inline=True)
 def _axpy_row(u: np.ndarray, a: float, R: np.ndarray, row: int, off: int, n: int) -> None:
     """``u[:n] += a * R[row, off:off+n]``."""
-    for i in range(n):
-        u[i] += a * R[row, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        u[i] += a * R[row, oi]
 
 
 @_jit(inline=True)
@@ -384,9 +398,11 @@ def _axpy4_row(
     n: int,
 ) -> None:
     """``u[:n] += sum_q a_q R[row + q, off:off+n]`` for q < 4 (one load and store of u)."""
-    for i in range(n):
-        u[i] += ((a0 * R[row, off + i] + a1 * R[row + 1, off + i]) + a2 * R[row + 2, off + i]) + (
-            a3 * R[row + 3, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        u[i] += ((a0 * R[row, oi] + a1 * R[row + 1, oi]) + a2 * R[row + 2, oi]) + (
+            a3 * R[row + 3, oi]
         )
 
 
@@ -427,8 +443,10 @@ def _affine(
 
 @_jit(inline=True)
 def _copy_row(u: np.ndarray, R: np.ndarray, row: int, off: int, n: int) -> None:
-    for i in range(n):
-        u[i] = R[row, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        u[i] = R[row, oi]
 
 
 @_jit(inline=True)
@@ -501,13 +519,17 @@ def _affine_from(
     """
     if count == 1:
         a0 = S[s_row0, s_col]
-        for i in range(n):
-            u[i] = R[c_row, off + i] + a0 * R[r_row0, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            u[i] = R[c_row, oi] + a0 * R[r_row0, oi]
     elif count == 2:
         a0 = S[s_row0, s_col]
         a1 = S[s_row0 + 1, s_col]
-        for i in range(n):
-            u[i] = (R[c_row, off + i] + a0 * R[r_row0, off + i]) + a1 * R[r_row0 + 1, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            u[i] = (R[c_row, oi] + a0 * R[r_row0, oi]) + a1 * R[r_row0 + 1, oi]
     else:
         _copy_row(u, R, c_row, off, n)
         _affine(u, n, S, s_row0, s_col, R, r_row0, off, count)
@@ -538,17 +560,21 @@ def _grad_outer(
     """
     if count == 1:
         a0 = 1.0 * S[s_row0, s_col]
-        for i in range(n):
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
             ga[i] += w * s[i]
-            ti = w * C[crow, off + i] * ds[i]
+            ti = w * C[crow, oi] * ds[i]
             gc[i] += ti
             G[0, i] += a0 * ti
     elif count == 2:
         a0 = 1.0 * S[s_row0, s_col]
         a1 = 1.0 * S[s_row0 + 1, s_col]
-        for i in range(n):
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
             ga[i] += w * s[i]
-            ti = w * C[crow, off + i] * ds[i]
+            ti = w * C[crow, oi] * ds[i]
             gc[i] += ti
             G[0, i] += a0 * ti
             G[1, i] += a1 * ti
@@ -577,13 +603,17 @@ def _affine_fill(
     """
     if count == 1:
         a0 = S[s_row0, s_col]
-        for i in range(n):
-            u[i] = c0 + a0 * R[r_row0, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            u[i] = c0 + a0 * R[r_row0, oi]
     elif count == 2:
         a0 = S[s_row0, s_col]
         a1 = S[s_row0 + 1, s_col]
-        for i in range(n):
-            u[i] = (c0 + a0 * R[r_row0, off + i]) + a1 * R[r_row0 + 1, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            u[i] = (c0 + a0 * R[r_row0, oi]) + a1 * R[r_row0 + 1, oi]
     else:
         _fill(u, c0, n)
         _affine(u, n, S, s_row0, s_col, R, r_row0, off, count)
@@ -648,11 +678,13 @@ def _axpy4_row2(
     b1 = S[s_row + 1, s_col + 1]
     b2 = S[s_row + 2, s_col + 1]
     b3 = S[s_row + 3, s_col + 1]
-    for i in range(n):
-        r0 = R[row, off + i]
-        r1 = R[row + 1, off + i]
-        r2 = R[row + 2, off + i]
-        r3 = R[row + 3, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        r0 = R[row, oi]
+        r1 = R[row + 1, oi]
+        r2 = R[row + 2, oi]
+        r3 = R[row + 3, oi]
         u[i] += ((a0 * r0 + a1 * r1) + a2 * r2) + a3 * r3
         u2[i] += ((b0 * r0 + b1 * r1) + b2 * r2) + b3 * r3
 
@@ -679,8 +711,10 @@ def _affine_fill2(
     if count == 1:
         c0, c1 = S[c_row, s_col], S[c_row, s_col + 1]
         a0, b0 = S[s_row0, s_col], S[s_row0, s_col + 1]
-        for i in range(n):
-            r0 = R[r_row0, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            r0 = R[r_row0, oi]
             u[i] = c0 + a0 * r0
             u2[i] = c1 + b0 * r0
         return
@@ -688,9 +722,11 @@ def _affine_fill2(
         c0, c1 = S[c_row, s_col], S[c_row, s_col + 1]
         a0, b0 = S[s_row0, s_col], S[s_row0, s_col + 1]
         a1, b1 = S[s_row0 + 1, s_col], S[s_row0 + 1, s_col + 1]
-        for i in range(n):
-            r0 = R[r_row0, off + i]
-            r1 = R[r_row0 + 1, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            r0 = R[r_row0, oi]
+            r1 = R[r_row0 + 1, oi]
             u[i] = (c0 + a0 * r0) + a1 * r1
             u2[i] = (c1 + b0 * r0) + b1 * r1
         return
@@ -744,8 +780,9 @@ def _gen_forward_task(P: np.ndarray, Z: np.ndarray, kind: int, out: np.ndarray, 
         act_values(u, sv, n, kind)
         _acc_scaled(acc, Pk[0, i], sv, n)
         i += 1
-    for r in range(n):
-        out[k, r0 + r] = acc[r] / N
+    o = np.uint64(r0)
+    for r in range(np.uint64(n)):
+        out[k, o + r] = acc[r] / N
 
 
 @_jit()
@@ -782,18 +819,22 @@ def _affine_rows2(
     """
     if K == 1:
         y0, z0 = Y[0, r], Y[0, r + 1]
-        for i in range(n):
-            g = W[2, off + i]
-            b0 = W[1, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            g = W[2, oi]
+            b0 = W[1, oi]
             v[i] = g + y0 * b0
             v2[i] = g + z0 * b0
     else:
         y0, z0 = Y[0, r], Y[0, r + 1]
         y1, z1 = Y[1, r], Y[1, r + 1]
-        for i in range(n):
-            g = W[3, off + i]
-            b0 = W[1, off + i]
-            b1 = W[2, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            g = W[3, oi]
+            b0 = W[1, oi]
+            b1 = W[2, oi]
             v[i] = (g + y0 * b0) + y1 * b1
             v2[i] = (g + z0 * b0) + z1 * b1
 
@@ -852,8 +893,10 @@ def _grad_outer_rows2(
     """
     if count == 1:
         y0, z0 = Y[0, r], Y[0, r + 1]
-        for i in range(n):
-            alpha = W[0, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            alpha = W[0, oi]
             ti = (w * alpha) * ds[i]
             t2i = (w2 * alpha) * ds2[i]
             ga[i] += w * s[i] + w2 * s2[i]
@@ -863,8 +906,10 @@ def _grad_outer_rows2(
     if count == 2:
         y0, z0 = Y[0, r], Y[0, r + 1]
         y1, z1 = Y[1, r], Y[1, r + 1]
-        for i in range(n):
-            alpha = W[0, off + i]
+        o = np.uint64(off)
+        for i in range(np.uint64(n)):
+            oi = o + i
+            alpha = W[0, oi]
             ti = (w * alpha) * ds[i]
             t2i = (w2 * alpha) * ds2[i]
             ga[i] += w * s[i] + w2 * s2[i]
@@ -872,8 +917,10 @@ def _grad_outer_rows2(
             G[0, i] += y0 * ti + z0 * t2i
             G[1, i] += y1 * ti + z1 * t2i
         return
-    for i in range(n):
-        alpha = W[0, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        alpha = W[0, oi]
         ti = (w * alpha) * ds[i]
         t2i = (w2 * alpha) * ds2[i]
         ga[i] += w * s[i] + w2 * s2[i]
@@ -904,8 +951,10 @@ def _preact_rows2(
     if K <= 2:
         _affine_rows2(v, v2, n, Y, r, W, off, K)
         return
-    for i in range(n):
-        g = W[K + 1, off + i]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        g = W[K + 1, oi]
         v[i] = g
         v2[i] = g
     ell = 0
@@ -915,6 +964,170 @@ def _preact_rows2(
     while ell < K:
         _axpy_row(v, Y[ell, r], W, 1 + ell, off, n)
         _axpy_row(v2, Y[ell, r + 1], W, 1 + ell, off, n)
+        ell += 1
+
+
+@_jit(inline=True)
+def _axpy4_row4(
+    v0: np.ndarray,
+    v1: np.ndarray,
+    v2: np.ndarray,
+    v3: np.ndarray,
+    Y: np.ndarray,
+    y_row: int,
+    r: int,
+    W: np.ndarray,
+    w_row: int,
+    off: int,
+    n: int,
+) -> None:
+    """``v_q[:n] += sum_p Y[y_row + p, r + q] W[w_row + p, off:off+n]`` for p, q < 4.
+
+    A 4 x 4 register block: four particle rows of ``W`` and four accumulators loaded once
+    per pass for four points (16 multiply-adds per 12 loads and stores, against 8 per 10
+    for two points), each point's sum in the order of :func:`_axpy4_row2`.
+    """
+    a0, a1, a2, a3 = Y[y_row, r], Y[y_row + 1, r], Y[y_row + 2, r], Y[y_row + 3, r]
+    b0, b1, b2, b3 = Y[y_row, r + 1], Y[y_row + 1, r + 1], Y[y_row + 2, r + 1], Y[y_row + 3, r + 1]
+    c0, c1, c2, c3 = Y[y_row, r + 2], Y[y_row + 1, r + 2], Y[y_row + 2, r + 2], Y[y_row + 3, r + 2]
+    e0, e1, e2, e3 = Y[y_row, r + 3], Y[y_row + 1, r + 3], Y[y_row + 2, r + 3], Y[y_row + 3, r + 3]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        oi = o + i
+        w0 = W[w_row, oi]
+        w1 = W[w_row + 1, oi]
+        w2 = W[w_row + 2, oi]
+        w3 = W[w_row + 3, oi]
+        v0[i] += ((a0 * w0 + a1 * w1) + a2 * w2) + a3 * w3
+        v1[i] += ((b0 * w0 + b1 * w1) + b2 * w2) + b3 * w3
+        v2[i] += ((c0 * w0 + c1 * w1) + c2 * w2) + c3 * w3
+        v3[i] += ((e0 * w0 + e1 * w1) + e2 * w2) + e3 * w3
+
+
+@_jit(inline=True)
+def _preact_rows4(
+    v0: np.ndarray,
+    v1: np.ndarray,
+    v2: np.ndarray,
+    v3: np.ndarray,
+    n: int,
+    Y: np.ndarray,
+    r: int,
+    W: np.ndarray,
+    off: int,
+    K: int,
+) -> None:
+    """:func:`_preact_rows2` for points ``r`` to ``r + 3`` (``K > 2``), four rows a pass.
+
+    The same operations in the same order per point (bitwise the same as two pairs); the
+    particle rows are loaded once for the four points.
+    """
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):
+        g = W[K + 1, o + i]
+        v0[i] = g
+        v1[i] = g
+        v2[i] = g
+        v3[i] = g
+    ell = 0
+    while ell + 4 <= K:
+        _axpy4_row4(v0, v1, v2, v3, Y, ell, r, W, 1 + ell, off, n)
+        ell += 4
+    while ell < K:
+        y0, y1, y2, y3 = Y[ell, r], Y[ell, r + 1], Y[ell, r + 2], Y[ell, r + 3]
+        for i in range(np.uint64(n)):
+            w = W[1 + ell, o + i]
+            v0[i] += y0 * w
+            v1[i] += y1 * w
+            v2[i] += y2 * w
+            v3[i] += y3 * w
+        ell += 1
+
+
+@_jit(inline=True)
+def _mul_acc4_rows4(
+    G: np.ndarray,
+    row: int,
+    Y: np.ndarray,
+    r: int,
+    t0: np.ndarray,
+    t1: np.ndarray,
+    t2: np.ndarray,
+    t3: np.ndarray,
+    n: int,
+) -> None:
+    """``G[row + p, :n] += sum_q Y[row + p, r + q] t_q[:n]`` for p, q < 4 (a 4 x 4 block)."""
+    a0, a1, a2, a3 = Y[row, r], Y[row, r + 1], Y[row, r + 2], Y[row, r + 3]
+    b0, b1, b2, b3 = Y[row + 1, r], Y[row + 1, r + 1], Y[row + 1, r + 2], Y[row + 1, r + 3]
+    c0, c1, c2, c3 = Y[row + 2, r], Y[row + 2, r + 1], Y[row + 2, r + 2], Y[row + 2, r + 3]
+    e0, e1, e2, e3 = Y[row + 3, r], Y[row + 3, r + 1], Y[row + 3, r + 2], Y[row + 3, r + 3]
+    for i in range(n):
+        x0 = t0[i]
+        x1 = t1[i]
+        x2 = t2[i]
+        x3 = t3[i]
+        G[row, i] = (G[row, i] + (a0 * x0 + a1 * x1)) + (a2 * x2 + a3 * x3)
+        G[row + 1, i] = (G[row + 1, i] + (b0 * x0 + b1 * x1)) + (b2 * x2 + b3 * x3)
+        G[row + 2, i] = (G[row + 2, i] + (c0 * x0 + c1 * x1)) + (c2 * x2 + c3 * x3)
+        G[row + 3, i] = (G[row + 3, i] + (e0 * x0 + e1 * x1)) + (e2 * x2 + e3 * x3)
+
+
+@_jit(inline=True)
+def _point_grads4(
+    S: np.ndarray,
+    off: int,
+    n: int,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    wrow: int,
+    r: int,
+    kind: int,
+    ga: np.ndarray,
+    gc: np.ndarray,
+    G: np.ndarray,
+    b: tuple,
+) -> None:
+    """The terms of points ``r`` to ``r + 3`` in :func:`_point_grads` (``d > 2``): 4 x 4 blocks.
+
+    ``b`` holds sixteen work buffers (pre-activations, activations, derivatives and
+    products of each point; a tuple, so that no array view is made). Pre-activations by
+    :func:`_preact_rows4`, then each point's activations and terms, then the outer
+    products ``G[l] += sum_q Y[l, r + q] t_q`` four rows a pass (:func:`_mul_acc4_rows4`):
+    the accumulator rows of ``G`` are loaded and stored once per four points.
+    """
+    d = Y.shape[0]
+    v0, v1, v2, v3 = b[0], b[1], b[2], b[3]
+    s0, s1, s2, s3 = b[4], b[5], b[6], b[7]
+    d0, d1, d2, d3 = b[8], b[9], b[10], b[11]
+    t0, t1, t2, t3 = b[12], b[13], b[14], b[15]
+    _preact_rows4(v0, v1, v2, v3, n, Y, r, S, off, d)
+    act_block(v0, s0, d0, n, kind)
+    act_block(v1, s1, d1, n, kind)
+    act_block(v2, s2, d2, n, kind)
+    act_block(v3, s3, d3, n, kind)
+    w0, w1 = weights[wrow, r], weights[wrow, r + 1]
+    w2, w3 = weights[wrow, r + 2], weights[wrow, r + 3]
+    o = np.uint64(off)
+    for i in range(np.uint64(n)):  # the sums of two pairs, bitwise as _grad_outer_rows2
+        alpha = S[0, o + i]
+        x0 = (w0 * alpha) * d0[i]
+        x1 = (w1 * alpha) * d1[i]
+        x2 = (w2 * alpha) * d2[i]
+        x3 = (w3 * alpha) * d3[i]
+        ga[i] = (ga[i] + (w0 * s0[i] + w1 * s1[i])) + (w2 * s2[i] + w3 * s3[i])
+        gc[i] = (gc[i] + (x0 + x1)) + (x2 + x3)
+        t0[i] = x0
+        t1[i] = x1
+        t2[i] = x2
+        t3[i] = x3
+    ell = 0
+    while ell + 4 <= d:
+        _mul_acc4_rows4(G, ell, Y, r, t0, t1, t2, t3, n)
+        ell += 4
+    while ell < d:
+        a0, a1, a2, a3 = Y[ell, r], Y[ell, r + 1], Y[ell, r + 2], Y[ell, r + 3]
+        for i in range(n):
+            G[ell, i] = (G[ell, i] + (a0 * t0[i] + a1 * t1[i])) + (a2 * t2[i] + a3 * t3[i])
         ell += 1
 
 
@@ -935,7 +1148,8 @@ def _point_grads(
 
     The particles are the columns ``off:off+n`` of ``S (d+2, .)`` (rows ``a``, ``b``, ``c``
     as the critic's ``W`` or one output of the generator's ``P``), the points the columns
-    of ``Y (d, m)``; into ``ga`` (``a``), ``gc`` (``c``) and ``G (d, .)`` (``b``). Two
+    of ``Y (d, m)``; into ``ga`` (``a``), ``gc`` (``c``) and ``G (d, .)`` (``b``). For
+    ``d > 2`` four points per pass (:func:`_point_grads4`: 4 x 4 register blocks), then two
     points per pass (:func:`_preact_rows2`, :func:`_grad_outer_rows2`), a last odd one alone.
     """
     d = Y.shape[0]
@@ -950,6 +1164,17 @@ def _point_grads(
     t = np.empty(block, dtype=S.dtype)
     t2 = np.empty(block, dtype=S.dtype)
     r = 0
+    if d > 2:  # four points per pass (4 x 4 register blocks, see _point_grads4)
+        b = (
+            v, v2, s, s2, ds, ds2, t, t2,
+            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
+            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
+            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
+            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
+        )  # fmt: skip
+        while r + 4 <= m:
+            _point_grads4(S, off, n, Y, weights, wrow, r, kind, ga, gc, G, b)
+            r += 4
     while r + 2 <= m:
         _preact_rows2(v, v2, n, Y, r, S, off, d)
         act_block(v, s, ds, n, kind)
@@ -985,12 +1210,13 @@ def _critic_grad_task(
         Y = X if src == 0 else G
         weights = np.full((1, Y.shape[1]), wx if src == 0 else wg)  # float64, as the scalars
         _point_grads(W, j0, n, Y, weights, 0, kind, gal, ggam, gbet)
-    for jj in range(n):
-        grad[0, j0 + jj] = gal[jj]
-        grad[K + 1, j0 + jj] = ggam[jj]
+    o = np.uint64(j0)
+    for jj in range(np.uint64(n)):
+        grad[0, o + jj] = gal[jj]
+        grad[K + 1, o + jj] = ggam[jj]
     for k in range(K):
-        for jj in range(n):
-            grad[1 + k, j0 + jj] = gbet[k, jj]
+        for jj in range(np.uint64(n)):
+            grad[1 + k, o + jj] = gbet[k, jj]
 
 
 @_jit(parallel=True)
@@ -1092,11 +1318,12 @@ def _critic_input_grad_task(
         act_block(v, sv, ds, n, kind)
         _val_outer(sv, ds, W[0, j], fv, ev, K, W, 1, j, n)
         j += 1
-    for r in range(n):
-        F[r0 + r] = fv[r] / M
+    o = np.uint64(r0)
+    for r in range(np.uint64(n)):
+        F[o + r] = fv[r] / M
     for k in range(K):
-        for r in range(n):
-            E[k, r0 + r] = ev[k, r] / M
+        for r in range(np.uint64(n)):
+            E[k, o + r] = ev[k, r] / M
 
 
 @_jit(parallel=True)
@@ -1136,12 +1363,13 @@ def _gen_backward_task(
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
     _point_grads(P[k], i0, n, Z, E, k, kind, ga, gc, gb)
-    for ii in range(n):
-        grad[k, 0, i0 + ii] = ga[ii] / m
-        grad[k, L + 1, i0 + ii] = gc[ii] / m
+    o = np.uint64(i0)
+    for ii in range(np.uint64(n)):
+        grad[k, 0, o + ii] = ga[ii] / m
+        grad[k, L + 1, o + ii] = gc[ii] / m
     for ell in range(L):
-        for ii in range(n):
-            grad[k, 1 + ell, i0 + ii] = gb[ell, ii] / m
+        for ii in range(np.uint64(n)):
+            grad[k, 1 + ell, o + ii] = gb[ell, ii] / m
 
 
 @_jit(parallel=True)

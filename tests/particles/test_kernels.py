@@ -193,6 +193,11 @@ def test_float32_tracks_float64() -> None:
         (3, 5, 5, 7, 6),  # K > 2: the general two-point passes, L >= 4: four rows a pass
         (5, 8, 6, 4, 11),
         (2, 16, 3, 300, 5),  # M over one particle block
+        # issue 18: the 4 x 4 register blocks of the gradient passes (d > 2: four points a
+        # pass, then a pair, then one), K a multiple of the 4-row tile and L = 3 below it,
+        # N and M over one particle block
+        (4, 3, 260, 270, 7),
+        (6, 12, 257, 9, 10),
     ],
 )
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -230,6 +235,58 @@ def test_numba_kernels_match_numpy_engine_on_odd_shapes(
         for key in ref:
             scale = np.abs(ref[key]).max()
             assert np.abs(out[key] - ref[key]).max() <= 1e-13 * scale, (key, suffix)
+
+
+@needs_numba
+def test_float32_kernels_are_float32_and_match_float64() -> None:
+    """float32 inputs (issue 18): every kernel, both the threaded and the serial one, on shapes
+    through the register-blocked paths, against the numpy engine in float64 on the same
+    (float32) inputs. A sum or inner product of n terms in float32 arithmetic is within
+    gamma_n ~ n u of the exact value relative to the sum of the moduli of its terms
+    (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., sections 3.1 and 4.2;
+    u = 2**-24); here n <= 270 (a particle sum) plus the sigmoid's one rounding, so
+    gamma_n ~ 1.6e-5, and the moduli sum to a few times the largest result: 1e-4 of the
+    largest value. A kernel that computed in float16, or dropped a term, fails it."""
+    k = _kernels()
+    from limitdyn.particles import _numpy_kernels as ne
+
+    K, L, N, M, m = 6, 5, 260, 270, 7
+    rng = np.random.default_rng(18)
+    f32 = {
+        "P": rng.normal(size=(K, L + 2, N)).astype(np.float32),
+        "W": rng.normal(size=(K + 2, M)).astype(np.float32),
+        "Z": rng.normal(size=(L, m)).astype(np.float32),
+        "X": rng.normal(size=(K, m)).astype(np.float32),
+        "Y": rng.normal(size=(K, m + 1)).astype(np.float32),
+    }
+    f64 = {name: a.astype(np.float64) for name, a in f32.items()}
+
+    def kernels(mod, a, suffix, kind):  # type: ignore[no-untyped-def]
+        dt = a["P"].dtype
+        out = {
+            "fwd": np.empty((K, m), dt),
+            "crit": np.empty((K + 2, M), dt),
+            "E": np.empty((K, m), dt),
+            "F": np.empty(m, dt),
+            "bwd": np.empty((K, L + 2, N), dt),
+        }
+        getattr(mod, "gen_forward" + suffix)(a["P"], a["Z"], kind, out["fwd"])
+        getattr(mod, "critic_grad" + suffix)(
+            a["W"], a["X"], a["Y"], 1 / m, -1 / (m + 1), kind, out["crit"]
+        )
+        getattr(mod, "critic_input_grad" + suffix)(a["W"], a["X"], kind, out["E"], out["F"])
+        E = a["X"].astype(dt)  # the same fixed output gradients for both precisions
+        getattr(mod, "gen_backward" + suffix)(a["P"], a["Z"], E, kind, out["bwd"])
+        return out
+
+    for kind in range(3):
+        ref = kernels(ne, f64, "", kind)
+        for suffix in ("", "_serial"):
+            out = kernels(k, f32, suffix, kind)
+            for key, value in out.items():
+                assert value.dtype == np.float32, (key, suffix)
+                scale = np.abs(ref[key]).max()
+                assert np.abs(value - ref[key]).max() <= 1e-4 * scale, (kind, key, suffix)
 
 
 def _protocol_signature(name: str) -> list[str]:
