@@ -19,6 +19,7 @@ PACKAGES = [
     "limitdyn.gans",
     "limitdyn.spec",
     "limitdyn.sweep",
+    "limitdyn.testing",
     "limitdyn.testing.strategies",
 ]
 
