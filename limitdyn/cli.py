@@ -52,7 +52,8 @@ def _build_parser() -> argparse.ArgumentParser:
     figures = commands.add_parser(
         "figures",
         help="write the reproduced figures (PNG and PDF)",
-        epilog="example:\n  limitdyn figures --out figs --only dual-flow-oscillation --data",
+        epilog="example:\n  limitdyn figures --out figs --only dual-flow-oscillation --data\n"
+        "  limitdyn figures --out figs --manifest",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     figures.add_argument("--out", default="figures", help="output directory (default: figures)")
@@ -64,6 +65,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--data",
         action="store_true",
         help="also write the arrays behind each figure (NAME.npz and NAME.csv)",
+    )
+    figures.add_argument(
+        "--manifest",
+        action="store_true",
+        help="also write MANIFEST.md: each figure's source, the equation or figure it "
+        "reproduces, its command and parameters",
     )
     figures.add_argument(
         "--format",
@@ -89,7 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _figures(args: argparse.Namespace) -> int:
     from ._progress import progress_enabled
-    from .figures import available, check_formats, write_figures
+    from .figures import available, check_formats, write_figures, write_manifest
 
     if args.list:
         for name, title in available().items():
@@ -130,6 +137,8 @@ def _figures(args: argparse.Namespace) -> int:
             on_written=report,
             data=args.data,
         )
+    if args.manifest:
+        report(write_manifest(args.out, only=todo, formats=formats))
     if progress:
         seconds = time.perf_counter() - start
         sys.stderr.write(f"limitdyn: wrote {len(written)} files in {seconds:.1f} s\n")

@@ -10,9 +10,12 @@ from ._registry import (
     available,
     check_formats,
     make_figure,
+    manifest,
+    recipes,
     register,
     supported_formats,
     write_figures,
+    write_manifest,
 )
 
 __all__ = [
@@ -21,7 +24,10 @@ __all__ = [
     "available",
     "check_formats",
     "make_figure",
+    "manifest",
+    "recipes",
     "register",
     "supported_formats",
     "write_figures",
+    "write_manifest",
 ]

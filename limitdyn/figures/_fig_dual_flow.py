@@ -11,6 +11,11 @@ from ..plotting import new_figure
 from ..symbolic import limit_ode
 from ._registry import FigureResult, register
 
+TURINICI = (
+    'G. Turinici, "Convergence dynamics of Generative Adversarial Networks: the dual metric '
+    'flows", arXiv:2012.10410'
+)
+
 #: the toy GAN of Turinici's Fig. 2: generator x in R^2, linear critic y in R^2, Dirac target x_r
 X_R = np.array([1.0, 0.5])
 Z0 = np.array([2.0, 0.5, 0.0, 1.0])  # (x1, x2, y1, y2)
@@ -31,7 +36,19 @@ def dirac_gan(*, implicit: bool = False) -> tuple[Scheme, dict[str, float]]:
     return scheme, {"xr1": float(X_R[0]), "xr2": float(X_R[1])}
 
 
-@register("dual-flow-oscillation", title="Turinici Fig. 2: alternating GAN iterates orbit x_r")
+@register(
+    "dual-flow-oscillation",
+    title="Turinici Fig. 2: alternating GAN iterates orbit x_r",
+    source=TURINICI,
+    equation="Fig. 2 (the toy GAN of eq. (1) with the text's sign: x+ = x - tau y+)",
+    parameters={
+        "x_r": X_R,
+        "z0 = (x1, x2, y1, y2)": Z0,
+        "tau": 0.2,
+        "t_end": "2 pi",
+        "order": "critic (y) first",
+    },
+)
 def dual_flow_oscillation() -> FigureResult:
     scheme, params = dirac_gan()
     tau, t_end = 0.2, 2 * np.pi
@@ -59,6 +76,16 @@ def dual_flow_oscillation() -> FigureResult:
 @register(
     "dual-flow-convergence",
     title="Convergence criterion: halving tau on the cumulative-learning-rate axis",
+    source=TURINICI + " (slides: the convergence criterion)",
+    equation='"2x more learning steps of 1/2 size give the same curve?" on the cumulative '
+    "learning-rate axis; the limit (2) with the text's sign",
+    parameters={
+        "x_r": X_R,
+        "z0": Z0,
+        "t_end": 6.0,
+        "curves: tau": (0.2, 0.1, 0.05, 0.025),
+        "convergence study: taus": "0.2 / 2^k, k = 0..7",
+    },
 )
 def dual_flow_convergence() -> FigureResult:
     scheme, params = dirac_gan()
@@ -94,6 +121,10 @@ def dual_flow_convergence() -> FigureResult:
 @register(
     "explicit-implicit-alternating",
     title="Bilinear game: explicit spirals out, implicit in, alternating stays closed",
+    source=TURINICI,
+    equation="eqs. (8)-(9) (alternating steps) against explicit and implicit simultaneous "
+    "steps on min_x max_y xy; Lemma 1 (explicit and implicit share the limit)",
+    parameters={"game": "min_x max_y x y", "start": (1.0, 0.0), "tau": 0.1, "steps": 300},
 )
 def explicit_implicit_alternating() -> FigureResult:
     x, y = sp.symbols("x y")

@@ -40,7 +40,20 @@ def _field_grid(ode: Any, lim: float, n: int) -> tuple[np.ndarray, np.ndarray, n
     return th, ps, uv.reshape(n, n, 2)
 
 
-@register("dirac-gan", title="Dirac-GAN (Mescheder et al. 2018): simultaneous vs alternating steps")
+@register(
+    "dirac-gan",
+    title="Dirac-GAN (Mescheder et al. 2018): simultaneous vs alternating steps",
+    source='L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do actually '
+    'Converge?", ICML 2018',
+    equation="Definition 2.1 (the Dirac-GAN); Fig. 1 (unregularised, simultaneous and "
+    "alternating steps) and the regularised variants of §3",
+    parameters={
+        "panels": tuple(title.replace("$", "") for title, _ in DIRAC_CASES),
+        "tau": DIRAC_TAU,
+        "steps": DIRAC_STEPS,
+        "start (theta, psi)": DIRAC_START,
+    },
+)
 def dirac_gan_figure() -> FigureResult:
     fig, axes = new_figure(ncols=3, nrows=2, width=4.0, height=4.0)
     data: dict[str, Any] = {"tau": DIRAC_TAU, "steps": DIRAC_STEPS, "start": DIRAC_START}
@@ -73,7 +86,15 @@ def dirac_gan_figure() -> FigureResult:
     return FigureResult(fig, data)
 
 
-@register("gan-losses", title="Vanishing generator gradients: minimax vs non-saturating vs WGAN")
+@register(
+    "gan-losses",
+    title="Vanishing generator gradients: minimax vs non-saturating vs WGAN",
+    source='I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014; H. Dong, '
+    '"Understanding Generative Adversarial Networks" (lecture)',
+    equation="Goodfellow et al. §3 (log(1 - D) saturates, -log D does not); the lecture's "
+    "vanilla against non-saturating generator loss",
+    parameters={"D(G(z))": "200 points, geometric, 1e-4 to 1 - 1e-4", "losses": LOSSES},
+)
 def gan_losses() -> FigureResult:
     d = np.geomspace(1e-4, 1.0 - 1e-4, 200)
     d_sym = sp.Symbol("D", positive=True)
@@ -103,7 +124,12 @@ def gan_losses() -> FigureResult:
 
 
 @register(
-    "parallel-lines", title="Arjovsky et al. Example 1: KL, JS, TV and W1 between parallel lines"
+    "parallel-lines",
+    title="Arjovsky et al. Example 1: KL, JS, TV and W1 between parallel lines",
+    source='M. Arjovsky, S. Chintala, L. Bottou, "Wasserstein Generative Adversarial '
+    'Networks", ICML 2017',
+    equation="Example 1 (learning parallel lines): KL = inf, JS = log 2, TV = 1, W1 = |theta|",
+    parameters={"theta": "41 points in [-1, 1]", "points per line": 32},
 )
 def parallel_lines_figure() -> FigureResult:
     thetas = np.linspace(-1.0, 1.0, 41)

@@ -23,6 +23,16 @@ START = [1.0, 0.5]
 @register(
     "edi-residual",
     title="EDI residual (Turinici (21)) of dual-flow schemes against the step",
+    source='G. Turinici, "Convergence dynamics of Generative Adversarial Networks: the dual '
+    'metric flows", arXiv:2012.10410',
+    equation="eqs. (14), (15), (21): the EDI residual of the dual flow (7); Theorem 1",
+    parameters={
+        "C^x": "x^2/10 + sin x sin y",
+        "C^y": "y^2/10 - sin x sin y",
+        "start": tuple(START),
+        "taus": "0.2 / 2^k, k = 0..5",
+        "t_end": 2.0,
+    },
 )
 def edi_residual_figure() -> FigureResult:
     schemes = {
@@ -64,6 +74,15 @@ def edi_residual_figure() -> FigureResult:
 @register(
     "collapse-not-stationary",
     title="Mode collapse is not stationary for the limit dynamics (Turinici §3)",
+    source='G. Turinici, "Convergence dynamics of Generative Adversarial Networks: the dual '
+    "metric flows\", arXiv:2012.10410; the toy GAN of M. Delgadino's lecture (2024)",
+    equation="§3 (Applications): mode collapse is not a limit dynamics",
+    parameters={
+        "toy GAN": "logistic latent, gamma = 1, generator on mode -1",
+        "toy mass off the mode": "30 values, 1e-4 to 0.45 (log-spaced)",
+        "WGAN": "N = 4, M = 8, ring(8), latent_dim = 1, clip = 0.01",
+        "WGAN best response": "512 samples, 150 steps",
+    },
 )
 def collapse_not_stationary() -> FigureResult:
     fig, (left, right) = new_figure(ncols=2, width=5.0, height=4.0)

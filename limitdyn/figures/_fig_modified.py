@@ -22,6 +22,9 @@ IGR_TAU = 0.1
     "implicit-regularization",
     title="Gradient descent follows the modified flow -grad(E + tau/4 |grad E|^2), not the "
     "gradient flow",
+    source='D. G. T. Barrett, B. Dherin, "Implicit Gradient Regularization", ICLR 2021',
+    equation="Theorem 3.1: the modified flow x' = -grad(E + (tau/4)|grad E|^2)",
+    parameters={"E": "x^2/2 + y^2 + x^2 y^2/8", "start": IGR_START, "tau": IGR_TAU, "t_end": 2.0},
 )
 def implicit_regularization() -> FigureResult:
     """Barrett & Dherin (ICLR 2021): gradient-descent iterates, the gradient flow of E and
@@ -84,6 +87,11 @@ GAN_TAU = 0.2
 @register(
     "gan-drift",
     title="Drift of simultaneous and alternating gradient descent-ascent on min_x max_y xy",
+    source='M. Rosca, Y. Wu, B. Dherin, D. G. T. Barrett, "Discretization Drift in Two-Player '
+    'Games", ICML 2021',
+    equation="Theorems 3.1 and 3.2: first-order modified equations of simultaneous and "
+    "alternating updates",
+    parameters={"game": "min_x max_y x y", "tau": GAN_TAU, "grid": "13 x 13 on [-2.4, 2.4]^2"},
 )
 def gan_drift() -> FigureResult:
     """Rosca et al. (ICML 2021): the first-order drift fields of simultaneous and alternating

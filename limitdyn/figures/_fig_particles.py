@@ -22,6 +22,11 @@ from ..particles import (
 from ..plotting._axes import new_figure
 from ._registry import FigureResult, register
 
+DELGADINO = (
+    'M. Delgadino, "Generative Adversarial Networks: Dynamics and Mode Collapse" (lecture, '
+    "2024), on the mean-field WGAN of Cabrera, Delgadino and Suassuna"
+)
+
 
 def _clusters(cloud: np.ndarray, tol: float) -> int:
     """Number of distinct points of ``cloud`` up to ``tol`` (grid rounding)."""
@@ -82,6 +87,17 @@ def mode_collapse_run(*, steps: int = 1000, record_every: int = 50) -> Any:
 @register(
     "mode-collapse",
     title="WGAN with a low-capacity (clipped, near-linear) critic collapses onto one mode",
+    source=DELGADINO,
+    equation='slides "Mode Collapse" (the mean-field WGAN); metrics of Srivastava et al. '
+    "(VEEGAN, 2017): modes captured, high-quality fraction",
+    parameters={
+        "target": "grid(25)",
+        **COLLAPSE,
+        "generator start": COLLAPSE_START,
+        "steps": 1000,
+        "record_every": 50,
+        "seed": 0,
+    },
 )
 def mode_collapse() -> FigureResult:
     """Mean-field WGAN (SGD, clip 0.05) on the 5 x 5 grid: all samples end on its central mode.
@@ -173,6 +189,16 @@ def critic_coagulation_run(*, steps: int = 2000, record_every: int = 50) -> Any:
 @register(
     "critic-coagulation",
     title="Critic particles reach the boundary of Q and coalesce (Delgadino's observation)",
+    source=DELGADINO,
+    equation='slide "Well Posedness and Coagulation at the Boundary": critic particles on '
+    "the faces of Q = [-c, c]^(K+2) coagulate in finite time",
+    parameters={
+        "target": "ring(8)",
+        **COAGULATION,
+        "steps": 2000,
+        "record_every": 50,
+        "seed": 0,
+    },
 )
 def critic_coagulation() -> FigureResult:
     """Projected SGD on few critic particles: they reach the faces of Q and merge.
@@ -250,7 +276,22 @@ def critic_coagulation() -> FigureResult:
     )
 
 
-@register("propagation-of-chaos", title="E d_2^2 to the mean-field limit decays like 1/N")
+@register(
+    "propagation-of-chaos",
+    title="E d_2^2 to the mean-field limit decays like 1/N",
+    source=DELGADINO,
+    equation="Theorem (with R. Cabrera and B. Suassuna): E d_2^2 <= C/N on [0, T] with the "
+    "same initial particles",
+    parameters={
+        "sizes N": (8, 16, 32, 64),
+        "reference size": 1024,
+        "seeds": 24,
+        "t_end": 1.0,
+        "WGAN": "sigmoid, no clipping, M = N, lr = 1, batch 16, n_critic = 1, "
+        "two Gaussians at (+-1, 0), sigma 0.2",
+        "regression": "two-layer, lr = 1, batch 16",
+    },
+)
 def propagation_of_chaos() -> FigureResult:
     """Synchronous coupling against the replicated large-N system, smooth activations."""
     tgt = gaussian_mixture([[-1.0, 0.0], [1.0, 0.0]], 0.2)
@@ -306,7 +347,20 @@ def propagation_of_chaos() -> FigureResult:
     )
 
 
-@register("toy-gan-particles", title="Toy GAN: periodic orbits, conserved energy, drift of GDA")
+@register(
+    "toy-gan-particles",
+    title="Toy GAN: periodic orbits, conserved energy, drift of GDA",
+    source=DELGADINO,
+    equation='slide "Toy Example: ODE dynamics": periodic orbits of gradient descent/ascent '
+    "(with the corrected conserved quantity cosh(theta) + omega^2/(2 gamma))",
+    parameters={
+        "latent": "logistic",
+        "gamma": (1.0, 10.0),
+        "lr": 0.05,
+        "theta0 (omega0 = 0)": (0.5, 1.2, 2.0),
+        "t_end": 60.0,
+    },
+)
 def toy_gan_particles() -> FigureResult:
     """Delgadino's toy GAN with the logistic latent, where cosh is exact."""
     fig, axes = new_figure(ncols=3, width=4.2, height=3.8)

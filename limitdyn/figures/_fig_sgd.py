@@ -26,6 +26,19 @@ WEAK_PATHS = 100000
 @register(
     "sgd-sme",
     title="SGD follows its stochastic modified equation: path statistics and weak orders 1, 2",
+    source='Q. Li, C. Tai, W. E, "Stochastic Modified Equations and Adaptive Stochastic '
+    'Gradient Algorithms", ICML 2017',
+    equation="Theorem 1: the order-1 and order-2 SMEs are weak approximations of order 1 and 2",
+    parameters={
+        "losses": "(x -+ 1)^2/2 + x^4/8",
+        "start": START,
+        "tau": TAU,
+        "t_end": T_END,
+        "paths": PATHS,
+        "weak taus": WEAK_TAUS,
+        "weak paths": WEAK_PATHS,
+        "seed": 1,
+    },
 )
 def sgd_sme() -> FigureResult:
     """Li, Tai & E (ICML 2017, Thm. 1): the mean and spread of SGD paths against the

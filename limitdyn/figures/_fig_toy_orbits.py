@@ -58,6 +58,17 @@ def toy_gan_ode(latent: str = "gaussian") -> ODE:
 @register(
     "toy-periodic-orbits",
     title="Delgadino's toy GAN: periodic orbits on the level sets of its conserved quantity",
+    source='M. Delgadino, "Generative Adversarial Networks: Dynamics and Mode Collapse" '
+    "(lecture, 2024)",
+    equation='slide "Toy Example: ODE dynamics"; conserved quantity gamma cosh(theta) + '
+    "omega^2/2 (the lecture's cosh(theta) + omega^2/gamma is not conserved)",
+    parameters={
+        "latent": "logistic",
+        "gamma": (1, 10),
+        "starts (theta, omega)": ((0.5, 0.0), (1.0, 0.0), (1.6, 0.0)),
+        "t_end": "40 / sqrt(gamma)",
+        "rtol, atol": (1e-10, 1e-12),
+    },
 )
 def toy_periodic_orbits() -> FigureResult:
     ode = toy_gan_ode("logistic")

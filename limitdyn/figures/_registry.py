@@ -20,9 +20,12 @@ __all__ = [
     "available",
     "check_formats",
     "make_figure",
+    "manifest",
+    "recipes",
     "register",
     "supported_formats",
     "write_figures",
+    "write_manifest",
 ]
 
 
@@ -37,6 +40,14 @@ class FigureResult:
     data : Mapping[str, Any]
         The arrays and numbers plotted, so tests can check the mathematics
         rather than pixels.
+
+    Examples
+    --------
+    >>> from limitdyn.plotting import new_figure
+    >>> fig, ax = new_figure()
+    >>> result = FigureResult(fig, {"x": [0.0, 1.0]})
+    >>> result.data["x"], result.figure is fig
+    ([0.0, 1.0], True)
     """
 
     figure: Any
@@ -45,11 +56,37 @@ class FigureResult:
 
 @dataclass(frozen=True)
 class FigureRecipe:
-    """A named recipe that builds one figure from the public API."""
+    """A named recipe that builds one figure from the public API, with what it reproduces.
+
+    Attributes
+    ----------
+    name : str
+        Kebab-case name used by ``limitdyn figures --only NAME``.
+    title : str
+        One-line description shown by ``limitdyn figures --list``.
+    make : callable
+        Builds the :class:`FigureResult`.
+    source : str
+        The publication the figure reproduces (authors, title, venue or arXiv number).
+    equation : str
+        The figure, equation, theorem or example number in ``source`` that it reproduces.
+    parameters : Mapping[str, Any]
+        The settings the recipe uses (step sizes, horizons, starts, sizes, seeds).
+
+    Examples
+    --------
+    >>> recipe = FigureRecipe("demo", "A demo", lambda: FigureResult(None), source="A paper",
+    ...                       equation="Fig. 1", parameters={"tau": 0.1})
+    >>> recipe.parameters["tau"], recipe.make().data
+    (0.1, {})
+    """
 
     name: str
     title: str
     make: Callable[[], FigureResult]
+    source: str = ""
+    equation: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, FigureRecipe] = {}
@@ -57,7 +94,12 @@ _LOADED = False
 
 
 def register(
-    name: str, *, title: str
+    name: str,
+    *,
+    title: str,
+    source: str,
+    equation: str,
+    parameters: Mapping[str, Any],
 ) -> Callable[[Callable[[], FigureResult]], Callable[[], FigureResult]]:
     """Decorator registering a figure recipe under ``name``.
 
@@ -67,12 +109,42 @@ def register(
         Kebab-case name used by ``limitdyn figures --only NAME``.
     title : str
         One-line description shown by ``limitdyn figures --list``.
+    source : str
+        The publication the figure reproduces, written out for ``MANIFEST.md``.
+    equation : str
+        The figure, equation, theorem or example number in ``source`` it reproduces.
+    parameters : Mapping[str, Any]
+        The settings the recipe uses, listed in ``MANIFEST.md``.
+
+    Raises
+    ------
+    LimitdynError
+        If another recipe is already registered under ``name``.
+
+    Examples
+    --------
+    >>> @register("demo-empty", title="An empty figure", source="None", equation="-",
+    ...           parameters={"n": 0})
+    ... def demo() -> FigureResult:
+    ...     return FigureResult(None, {"n": 0})
+    >>> make_figure("demo-empty").data
+    {'n': 0}
+    >>> del _REGISTRY["demo-empty"]  # keep the registry to the shipped figures
     """
+    if not source or not equation:
+        raise LimitdynError(f"figure {name!r}: give the source and the equation it reproduces")
 
     def decorate(make: Callable[[], FigureResult]) -> Callable[[], FigureResult]:
         if name in _REGISTRY and _REGISTRY[name].make is not make:
             raise LimitdynError(f"figure {name!r} is registered twice")
-        _REGISTRY[name] = FigureRecipe(name=name, title=title, make=make)
+        _REGISTRY[name] = FigureRecipe(
+            name=name,
+            title=title,
+            make=make,
+            source=source,
+            equation=equation,
+            parameters=dict(parameters),
+        )
         return make
 
     return decorate
@@ -111,6 +183,16 @@ def make_figure(name: str) -> FigureResult:
     ------
     InputError
         If ``name`` is not registered; the message lists the valid names.
+
+    Examples
+    --------
+    >>> result = make_figure("gan-drift")  # the drift fields of GDA on min_x max_y xy
+    >>> result.data["tau"], result.figure.axes[0].get_xlabel()
+    (0.2, '$x$ (minimises $xy$)')
+    >>> make_figure("nope")
+    Traceback (most recent call last):
+    ...
+    limitdyn.errors.InputError: unknown figure 'nope'; valid names: ...
     """
     return _recipe(name).make()
 
@@ -207,6 +289,14 @@ def write_figures(
     ------
     InputError
         If ``out`` is empty, a format is unknown or a name in ``only`` is not registered.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = write_figures(tmp, only=["gan-drift"], formats=["png", "svg"], data=True)
+    ...     print([p.name for p in paths])
+    ['gan-drift.png', 'gan-drift.svg', 'gan-drift.npz', 'gan-drift.csv']
     """
     from .._progress import progress_bar
 
@@ -233,6 +323,173 @@ def write_figures(
                 if on_written is not None:
                     on_written(target)
     return written
+
+
+def recipes(only: Sequence[str] | None = None) -> list[FigureRecipe]:
+    """The registered recipes called ``only`` (all, in name order, by default).
+
+    Raises
+    ------
+    InputError
+        If a name in ``only`` is not registered; the message lists the valid names.
+
+    Examples
+    --------
+    >>> (recipe,) = recipes(["dual-flow-oscillation"])
+    >>> recipe.equation.startswith("Fig. 2"), recipe.parameters["tau"]
+    (True, 0.2)
+    """
+    _load()
+    return [_recipe(name) for name in (list(only) if only else sorted(_REGISTRY))]
+
+
+def manifest(
+    only: Sequence[str] | None = None,
+    *,
+    formats: Sequence[str] = ("png", "pdf"),
+    out: str | os.PathLike[str] = "figures",
+) -> str:
+    """The Markdown text of ``MANIFEST.md``: what each figure reproduces and how to rebuild it.
+
+    For each figure: its title, the source and the figure, equation, theorem or example
+    number it reproduces, the command that writes it alone, its parameters and its files.
+    Nothing is computed.
+
+    Parameters
+    ----------
+    only : sequence of str, optional
+        The figures to describe; all registered figures by default.
+    formats : sequence of str
+        The file formats the figures are (to be) written in.
+    out : path
+        The output directory named in the commands.
+
+    Raises
+    ------
+    InputError
+        If a format is unknown or a name in ``only`` is not registered.
+
+    Examples
+    --------
+    >>> text = manifest(["parallel-lines"], formats=["png"], out="figs")
+    >>> print(text.splitlines()[0])
+    # Figures reproduced by limitdyn
+    >>> "`limitdyn figures --out figs --only parallel-lines --format png`" in text
+    True
+    >>> "Arjovsky" in text and "Example 1" in text
+    True
+    """
+    from .. import __version__
+
+    fmts = check_formats(formats)
+    chosen = recipes(only)
+    flags = "" if fmts == ("png", "pdf") else "".join(f" --format {f}" for f in fmts)
+    where = _shell_word(os.fspath(out))
+    lines = [
+        "# Figures reproduced by limitdyn",
+        "",
+        f"Written by `limitdyn figures` (limitdyn {__version__}). Each figure below is",
+        "rebuilt alone by its command; all of them by",
+        f"`limitdyn figures --out {where}{flags} --manifest`.",
+        "",
+        "| figure | source | reproduces |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| [{r.name}](#{r.name}) | {_cell(r.source)} | {_cell(r.equation)} |" for r in chosen
+    ]
+    for r in chosen:
+        lines += [
+            "",
+            f"## {r.name}",
+            "",
+            r.title,
+            "",
+            f"- **Source:** {r.source}",
+            f"- **Reproduces:** {r.equation}",
+            f"- **Command:** `limitdyn figures --out {where} --only {r.name}{flags}`",
+            "- **Parameters:**"
+            + ("".join(f"\n  - `{k}` = {_shown(v)}" for k, v in r.parameters.items()) or " none"),
+            "- **Files:** " + ", ".join(f"`{r.name}.{f}`" for f in fmts),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_manifest(
+    out: str | os.PathLike[str],
+    *,
+    only: Sequence[str] | None = None,
+    formats: Sequence[str] = ("png", "pdf"),
+) -> Path:
+    """Write :func:`manifest` as ``MANIFEST.md`` in ``out``, atomically; its path.
+
+    The file appears under its final name only once completely written, with the
+    permissions the umask gives a new file. Nothing is computed.
+
+    Parameters
+    ----------
+    out : path
+        Output directory, created if missing; ``"."`` for the current directory.
+    only : sequence of str, optional
+        The figures to describe; all registered figures by default.
+    formats : sequence of str
+        The file formats the figures are written in.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is empty, a format is unknown or a name in ``only`` is not registered.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_manifest(tmp, only=["gan-losses"])
+    ...     print(path.name, "## gan-losses" in path.read_text())
+    MANIFEST.md True
+    """
+    if not os.fspath(out):
+        raise InputError("out: the output directory is empty; give '.' for the current directory")
+    text = manifest(only, formats=formats, out=out)
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "MANIFEST.md"
+    with _replacing(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return target
+
+
+def _cell(text: str) -> str:
+    """``text`` for a Markdown table cell: ``|`` escaped."""
+    return text.replace("|", "\\|")
+
+
+def _shell_word(word: str) -> str:
+    """``word`` quoted for a POSIX shell where needed."""
+    import shlex
+
+    return shlex.quote(word)
+
+
+def _shown(value: Any) -> str:
+    """A parameter value for Markdown: numbers in short form, sequences and mappings inline."""
+    import numbers
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if type(value).__module__ == "numpy":  # arrays and numpy scalars as Python values
+        return _shown(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
 
 
 def _flat_arrays(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -70,11 +70,33 @@ class ParticleModel(abc.ABC, Generic[StateT]):
     @abc.abstractmethod
     def resized(self, n: int) -> Self:
         """The same model with ``n`` generator particles (other particle numbers scaled to
-        keep their ratio, so the mean-field limit is the same)."""
+        keep their ratio, so the mean-field limit is the same).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(n_generator=2, n_critic_particles=1, lr=0.1)
+        >>> big = toy.resized(8)
+        >>> big.n_generator, big.n_critic_particles, big.dt == toy.dt / 4  # dt = lr / N
+        (8, 4, True)
+        """
 
     @abc.abstractmethod
     def init_particles(self, *, seed: int | np.random.Generator | None = None) -> Any:
-        """I.i.d. initial particles drawn from ``seed``."""
+        """I.i.d. initial particles drawn from ``seed``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(n_generator=3)
+        >>> theta, omega = toy.init_particles(seed=0)
+        >>> theta.shape, omega.shape
+        ((3,), (1,))
+        >>> # seeded
+        >>> all(np.array_equal(a, b) for a, b in zip(toy.init_particles(seed=0), (theta, omega)))
+        True
+        """
 
     @abc.abstractmethod
     def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> StateT:
@@ -137,6 +159,19 @@ class ParticleModel(abc.ABC, Generic[StateT]):
         ------
         InputError
             For models without generator samples.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN, WGAN, ring
+        >>> wgan = WGAN(n_generator=4, n_critic_particles=4, data_dim=2, latent_dim=2,
+        ...             target=ring(8))
+        >>> theta, omega = wgan.init_particles(seed=0)
+        >>> wgan.sample_outputs(theta, 5, seed=0).shape  # 5 points in the data space R^2
+        (5, 2)
+        >>> ToyGAN().sample_outputs(None, 5)
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.InputError: ToyGAN runs have no generator samples
         """
         from ..errors import InputError
 
@@ -145,7 +180,20 @@ class ParticleModel(abc.ABC, Generic[StateT]):
     def target_samples(
         self, n: int, *, seed: int | np.random.Generator | None = None
     ) -> np.ndarray | None:
-        """``n`` samples of the distribution that the generator learns, or None."""
+        """``n`` samples of the distribution that the generator learns, or None.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ToyGAN, WGAN, ring
+        >>> wgan = WGAN(n_generator=4, n_critic_particles=4, data_dim=2, latent_dim=2,
+        ...             target=ring(8))
+        >>> x = wgan.target_samples(1000, seed=0)
+        >>> x.shape, bool(np.allclose(np.hypot(*x.T), 2.0, atol=0.1))  # the ring of radius 2
+        ((1000, 2), True)
+        >>> ToyGAN().target_samples(3) is None
+        True
+        """
         return None
 
     @property

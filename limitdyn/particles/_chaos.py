@@ -78,11 +78,33 @@ class MeanFieldGap:
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame indexed by ``N`` with columns ``mean d2`` and ``stderr``
-        (pandas is optional: the ``table`` extra)."""
+        (pandas is optional: the ``table`` extra).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression, mean_field_gap
+        >>> model = TwoLayerRegression(n_particles=8, input_dim=1, lr=1.0, batch=8)
+        >>> gap = mean_field_gap(model, sizes=[4, 8], t_end=0.5, seeds=2, progress=False)
+        >>> df = gap.to_dataframe()
+        >>> df.index.tolist(), list(df.columns), bool(np.allclose(df["mean d2"], gap.mean))
+        ([4, 8], ['mean d2', 'stderr'], True)
+        """
         return dataframe(self._columns(), index="N")
 
     def plot(self, *, ax: Any = None) -> Any:
-        """``E d_2^2`` against ``N``; see :func:`limitdyn.plotting.plot_mean_field_gap`."""
+        """``E d_2^2`` against ``N``; see :func:`limitdyn.plotting.plot_mean_field_gap`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression, mean_field_gap
+        >>> model = TwoLayerRegression(n_particles=8, input_dim=1, lr=1.0, batch=8)
+        >>> gap = mean_field_gap(model, sizes=[4, 8], t_end=0.5, seeds=2, progress=False)
+        >>> ax = gap.plot()
+        >>> ax.get_xscale(), ax.get_yscale()
+        ('log', 'log')
+        """
         from ..plotting._particles import plot_mean_field_gap
 
         return plot_mean_field_gap(self, ax=ax)

@@ -222,11 +222,27 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
             object.__setattr__(self, key, value)
 
     def replace(self, **changes: Any) -> TwoLayerRegression:
-        """A copy with some constructor arguments changed (:func:`dataclasses.replace`)."""
+        """A copy with some constructor arguments changed (:func:`dataclasses.replace`).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=1, lr=1.0)
+        >>> model.replace(lr=0.5).lr, model.lr
+        (0.5, 1.0)
+        """
         return dataclasses.replace(self, **changes)
 
     def resized(self, n: int) -> TwoLayerRegression:
-        """The same regression with ``n`` student particles."""
+        """The same regression with ``n`` student particles.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=1, lr=1.0)
+        >>> model.resized(20).n_particles, model.resized(20).dt == model.dt / 4
+        (20, True)
+        """
         return self.replace(n_particles=positive_int(n, "n"))
 
     def __repr__(self) -> str:
@@ -277,7 +293,17 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         return self.init_scale * as_generator(seed).standard_normal(self.generator_shape)
 
     def sample_inputs(self, n: int, *, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """``n`` inputs from ``P_*``, shape ``(n, L)``."""
+        """``n`` inputs from ``P_*``, shape ``(n, L)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=3)
+        >>> x = model.sample_inputs(4, seed=0)
+        >>> x.shape, bool(np.array_equal(x, model.sample_inputs(4, seed=0)))
+        ((4, 3), True)
+        """
         rng = as_generator(seed)
         if self.data is not None:
             return self.data[rng.integers(0, self.data.shape[0], size=n)]
@@ -303,12 +329,39 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         return xa
 
     def predict(self, theta: Any, x: Any) -> np.ndarray:
-        """Student outputs ``g(x)``, shape ``(n, K)``."""
+        """Student outputs ``g(x)``, shape ``(n, K)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=2)
+        >>> theta = model.init_particles(seed=0)
+        >>> x = model.sample_inputs(3, seed=1)
+        >>> model.predict(theta, x).shape
+        (3, 1)
+        >>> # g(x) = (1/N) sum_i a_i sigma(b_i . x + c_i): doubling every particle changes nothing
+        >>> doubled = model.resized(10).predict(np.concatenate([theta, theta]), x)
+        >>> bool(np.allclose(doubled, model.predict(theta, x)))
+        True
+        """
         th = network_params(theta, "theta", self.generator_shape)
         return self._forward(generator_layout(th, self.dtype), self._inputs(x))
 
     def teacher_output(self, x: Any) -> np.ndarray:
-        """Teacher outputs ``g_*(x)``, shape ``(n, K)``."""
+        """Teacher outputs ``g_*(x)``, shape ``(n, K)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=2, teacher=3)
+        >>> x = model.sample_inputs(4, seed=0)
+        >>> y = model.teacher_output(x)
+        >>> # a student
+        >>> y.shape, bool(np.allclose(y, model.resized(3).predict(model.teacher_particles, x)))
+        ((4, 1), True)
+        """
         xa = self._inputs(x)
         if self.teacher_particles is None:
             fn: Callable[[np.ndarray], np.ndarray] = self.teacher
@@ -321,12 +374,40 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         return self._forward(generator_layout(self.teacher_particles, self.dtype), xa)
 
     def energy(self, theta: Any, x: Any) -> float:
-        """``E = (1/2n) sum_r |g(x_r) - g_*(x_r)|^2`` over the inputs ``x``."""
+        """``E = (1/2n) sum_r |g(x_r) - g_*(x_r)|^2`` over the inputs ``x``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=5, input_dim=2)
+        >>> theta, x = model.init_particles(seed=0), model.sample_inputs(64, seed=1)
+        >>> residual = model.predict(theta, x) - model.teacher_output(x)
+        >>> bool(np.isclose(model.energy(theta, x), 0.5 * np.mean(np.sum(residual**2, axis=1))))
+        True
+        """
         r = self.predict(theta, x) - self.teacher_output(x)
         return 0.5 * float(np.sum(r * r)) / r.shape[0]
 
     def velocity(self, theta: Any, x: Any) -> np.ndarray:
-        """``V(theta_i) = N d/d theta_i E`` on the inputs ``x``, shape ``(N, K, L+2)``."""
+        """``V(theta_i) = N d/d theta_i E`` on the inputs ``x``, shape ``(N, K, L+2)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=4, input_dim=2)
+        >>> theta, x = model.init_particles(seed=0), model.sample_inputs(32, seed=1)
+        >>> v = model.velocity(theta, x)
+        >>> v.shape
+        (4, 1, 4)
+        >>> # N times the gradient of E in theta_i, against a central difference
+        >>> e = np.zeros_like(theta)
+        >>> e[1, 0, 2] = 1e-6
+        >>> fd = (model.energy(theta + e, x) - model.energy(theta - e, x)) / 2e-6
+        >>> bool(np.isclose(v[1, 0, 2], model.n_particles * fd, rtol=1e-6))
+        True
+        """
         th = network_params(theta, "theta", self.generator_shape)
         xa = self._inputs(x)
         P = generator_layout(th, self.dtype)
@@ -348,6 +429,17 @@ class TwoLayerRegression(ParticleModel[_RegressionState]):
         Returns ``(W, V, C)`` with ``W[i, j] = mean_x sigma(x; theta_i) . sigma(x; theta_j)``,
         ``V[i] = -mean_x g_*(x) . sigma(x; theta_i)`` and ``C = (1/2) mean_x |g_*(x)|^2``, so
         that ``energy = W.mean() / 2 + V.mean() + C`` for the empirical measure.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import TwoLayerRegression
+        >>> model = TwoLayerRegression(n_particles=4, input_dim=2)
+        >>> theta, x = model.init_particles(seed=0), model.sample_inputs(32, seed=1)
+        >>> W, V, C = model.aggregation(theta, x)
+        >>> mu = np.full(model.n_particles, 1 / model.n_particles)  # the empirical measure
+        >>> bool(np.isclose(0.5 * mu @ W @ mu + V @ mu + C, model.energy(theta, x)))
+        True
         """
         from ._numpy_kernels import activation
 

@@ -100,7 +100,20 @@ class ParticleRun:
 
     def to_dataframe(self) -> Any:
         """One row per snapshot: ``time``, ``step``, each metric, and each loss as
-        ``"loss: NAME"`` (pandas, the ``table`` extra)."""
+        ``"loss: NAME"`` (pandas, the ``table`` extra).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> df = run.to_dataframe()
+        >>> df["step"].tolist(), bool((df["time"] == df["step"] * model.dt).all())
+        ([0, 2, 4], True)
+        >>> [c for c in df.columns if c.startswith("loss")]
+        ['loss: critic', 'loss: generator']
+        """
         return dataframe(self._columns())
 
     def to_xarray(self) -> Any:
@@ -110,6 +123,19 @@ class ParticleRun:
         particles), ``critic`` (``time x critic_particle x coordinate``, where there is a
         critic), each metric and each loss (``loss_NAME``) as a time series; coordinates
         ``time`` and ``step`` (along ``time``) and the names of the critic coordinates.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> ds = run.to_xarray()
+        >>> ds["critic"].dims, ds["coordinate"].values.tolist()
+        (('time', 'critic_particle', 'coordinate'), ['alpha', 'beta_1', 'beta_2', 'gamma'])
+        >>> bool(np.array_equal(ds["generator"].values, run.generator))
+        True
         """
         xr = import_optional("xarray")
         g = np.asarray(self.generator)
@@ -165,6 +191,19 @@ class ParticleRun:
         ------
         InputError
             For a bad index, or a model without generator samples.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN, WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> run.samples(0, n=5, seed=0).shape
+        (5, 2)
+        >>> run.samples(3)
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.InputError: snapshot index 3 out of range for 3 snapshots
         """
         return self.model.sample_outputs(self.generator[self.snapshot_index(index)], n, seed=seed)
 
@@ -181,6 +220,16 @@ class ParticleRun:
         """Generator samples over target samples; see :func:`limitdyn.plotting.plot_run_samples`.
 
         ``seed`` is an int, a :class:`numpy.random.Generator` or None (fresh entropy).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> ax = run.plot_samples(n=50, seed=0)  # generator and target samples, 50 each
+        >>> [c.get_offsets().shape for c in ax.collections]
+        [(50, 2), (50, 2)]
         """
         from ..plotting._particles import plot_run_samples
 
@@ -189,19 +238,53 @@ class ParticleRun:
     def plot_critic(
         self, index: int = -1, *, dims: tuple[int, int] = (0, 1), ax: Any = None
     ) -> Any:
-        """Critic particles; see :func:`limitdyn.plotting.plot_run_critic`."""
+        """Critic particles; see :func:`limitdyn.plotting.plot_run_critic`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> ax = run.plot_critic(dims=(0, 1))  # (alpha, beta_1) of each critic particle
+        >>> bool(np.array_equal(ax.collections[0].get_offsets(), run.critic[-1][:, :2]))
+        True
+        """
         from ..plotting._particles import plot_run_critic
 
         return plot_run_critic(self, index, dims=dims, ax=ax)
 
     def plot_losses(self, *, ax: Any = None) -> Any:
-        """Losses against time; see :func:`limitdyn.plotting.plot_run_losses`."""
+        """Losses against time; see :func:`limitdyn.plotting.plot_run_losses`.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> [line.get_label() for line in run.plot_losses().lines]
+        ['critic', 'generator']
+        """
         from ..plotting._particles import plot_run_losses
 
         return plot_run_losses(self, ax=ax)
 
     def plot_metric(self, name: str, *, ax: Any = None) -> Any:
-        """One metric against time; see :func:`limitdyn.plotting.plot_run_metric`."""
+        """One metric against time; see :func:`limitdyn.plotting.plot_run_metric`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=20, n_critic_particles=10, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> run = model.run(steps=4, record_every=2, seed=0, progress=False)
+        >>> ax = run.plot_metric("sliced_w2")
+        >>> bool(np.array_equal(ax.lines[0].get_ydata(), run.metrics["sliced_w2"]))
+        True
+        """
         from ..plotting._particles import plot_run_metric
 
         return plot_run_metric(self, name, ax=ax)

@@ -48,7 +48,19 @@ class Target(abc.ABC):
     def _sample(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
 
     def sample(self, n: int, *, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """``n`` i.i.d. samples, shape ``(n, K)``."""
+        """``n`` i.i.d. samples, shape ``(n, K)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ring
+        >>> x = ring(8).sample(1000, seed=0)
+        >>> # 8 Gaussians on the circle of radius 2
+        >>> x.shape, bool(np.allclose(np.hypot(*x.T), 2.0, atol=0.1))
+        ((1000, 2), True)
+        >>> bool(np.array_equal(x, ring(8).sample(1000, seed=0)))  # seeded
+        True
+        """
         n = non_negative_int(n, "number of samples")
         out = np.asarray(self._sample(as_generator(seed), int(n)), dtype=np.float64)
         if out.shape != (n, self.dim):

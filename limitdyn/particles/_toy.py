@@ -100,7 +100,19 @@ class ToyTrajectory:
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame indexed by ``time``: ``energy``, each ``theta[i]`` and each
-        ``omega[j]`` (pandas is optional: the ``table`` extra)."""
+        ``omega[j]`` (pandas is optional: the ``table`` extra).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> sol = ToyGAN(latent="logistic").limit_ode(theta0=[1.0], omega0=[0.0], t_end=1.0,
+        ...                                           n_points=3)
+        >>> df = sol.to_dataframe()
+        >>> df.index.tolist(), list(df.columns)
+        ([0.0, 0.5, 1.0], ['energy', 'theta[0]', 'omega[0]'])
+        >>> df["energy"].round(9).tolist()  # cosh(theta) + omega^2 / (2 gamma) is conserved
+        [1.543080635, 1.543080635, 1.543080635]
+        """
         return dataframe(self._columns(), index="time")
 
 
@@ -194,11 +206,28 @@ class ToyGAN(ParticleModel[_ToyState]):
             object.__setattr__(self, key, value)
 
     def replace(self, **changes: Any) -> ToyGAN:
-        """A copy with some constructor arguments changed (:func:`dataclasses.replace`)."""
+        """A copy with some constructor arguments changed (:func:`dataclasses.replace`).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(gamma=1.0)
+        >>> toy.replace(gamma=10.0).gamma, toy.gamma
+        (10.0, 1.0)
+        """
         return dataclasses.replace(self, **changes)
 
     def resized(self, n: int) -> ToyGAN:
-        """``n`` generator particles, ``M`` scaled in proportion (at least 1)."""
+        """``n`` generator particles, ``M`` scaled in proportion (at least 1).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(n_generator=2, n_critic_particles=1)
+        >>> six = toy.resized(6)
+        >>> six.n_generator, six.n_critic_particles, toy.resized(1).n_critic_particles
+        (6, 3, 1)
+        """
         n = positive_int(n, "n")
         m = max(1, round(self.n_critic_particles * n / self.n_generator))
         return self.replace(n_generator=n, n_critic_particles=m)
@@ -216,14 +245,34 @@ class ToyGAN(ParticleModel[_ToyState]):
 
     # ------------------------------------------------------------------ the law of z
     def cdf(self, theta: Any) -> np.ndarray:
-        """``F(theta)``, the latent law's CDF (the mass sent to ``-1``)."""
+        """``F(theta)``, the latent law's CDF (the mass sent to ``-1``).
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> gaussian, logistic = ToyGAN(latent="gaussian"), ToyGAN(latent="logistic")
+        >>> gaussian.cdf([0.0]).tolist(), logistic.cdf([0.0]).tolist()  # both laws are symmetric
+        ([0.5], [0.5])
+        >>> round(float(logistic.cdf([2.0])[0]), 12) == round(1 / (1 + 2.718281828459045**-2), 12)
+        True
+        """
         from scipy.special import expit, ndtr
 
         th = np.asarray(theta, dtype=np.float64)
         return expit(th) if self.latent == "logistic" else ndtr(th)
 
     def pdf(self, theta: Any) -> np.ndarray:
-        """``F'(theta)``."""
+        """``F'(theta)``.
+
+        Examples
+        --------
+        >>> import math
+        >>> from limitdyn.particles import ToyGAN
+        >>> ToyGAN(latent="logistic").pdf([0.0]).tolist()  # F' = F (1 - F) = 1/4 at 0
+        [0.25]
+        >>> bool(abs(ToyGAN(latent="gaussian").pdf([0.0])[0] - 1 / math.sqrt(2 * math.pi)) < 1e-15)
+        True
+        """
         from scipy.special import expit
 
         th = np.asarray(theta, dtype=np.float64)
@@ -232,7 +281,16 @@ class ToyGAN(ParticleModel[_ToyState]):
         return np.exp(-0.5 * th * th) / np.sqrt(2 * np.pi)
 
     def potential(self, theta: Any) -> np.ndarray:
-        """``G(theta) = 1 + int_0^theta (F(s) - 1/2) / F'(s) ds`` (``cosh`` for logistic z)."""
+        """``G(theta) = 1 + int_0^theta (F(s) - 1/2) / F'(s) ds`` (``cosh`` for logistic z).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ToyGAN
+        >>> theta = np.linspace(-2.0, 2.0, 9)
+        >>> bool(np.allclose(ToyGAN(latent="logistic").potential(theta), np.cosh(theta)))
+        True
+        """
         th = np.asarray(theta, dtype=np.float64)
         if self.latent == "logistic":
             return np.cosh(th)
@@ -257,17 +315,48 @@ class ToyGAN(ParticleModel[_ToyState]):
         """The conserved energy ``mean_i G(theta_i) + omegabar^2 / (2 gamma)``.
 
         Works on single states ``(N,), (M,)`` and on stacks ``(S, N), (S, M)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(latent="logistic", gamma=10.0)
+        >>> float(toy.energy([0.0], [2.0]))  # cosh(0) + 2^2 / (2 gamma)
+        1.2
+        >>> sol = toy.limit_ode(theta0=[1.0], omega0=[0.0], t_end=5.0)
+        >>> bool(np.ptp(toy.energy(sol.theta, sol.omega)) < 1e-8)  # conserved along the limit ODE
+        True
         """
         th, om = self._check(theta, omega)
         return self.potential(th).mean(axis=-1) + om.mean(axis=-1) ** 2 / (2 * self.gamma)
 
     def payoff(self, theta: Any, omega: Any) -> np.ndarray:
-        """``Psi = (1/2 - Fbar) omegabar``."""
+        """``Psi = (1/2 - Fbar) omegabar``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(latent="logistic")
+        >>> float(toy.payoff([0.0], [3.0]))  # F(0) = 1/2: the generator matches the target, Psi = 0
+        0.0
+        >>> round(float(toy.payoff([20.0], [1.0])), 6)  # all mass on -1: Psi = (1/2 - 1) * 1
+        -0.5
+        """
         th, om = self._check(theta, omega)
         return (0.5 - self.cdf(th).mean(axis=-1)) * om.mean(axis=-1)
 
     def velocities(self, theta: Any, omega: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``(theta', omega')`` of the limit ODE."""
+        """``(theta', omega')`` of the limit ODE.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(latent="logistic", gamma=2.0)
+        >>> theta_dot, omega_dot = toy.velocities([0.0], [1.0])
+        >>> # theta' = F'(0) omega = 1/4, omega' = gamma (1/2 - F(0)) = 0
+        >>> theta_dot.tolist(), omega_dot.tolist()
+        ([0.25], [0.0])
+        """
         th, om = self._check(theta, omega)
         vt = self.pdf(th) * om.mean()
         vo = np.full(om.shape, self.gamma * (0.5 - self.cdf(th).mean()))
@@ -284,7 +373,20 @@ class ToyGAN(ParticleModel[_ToyState]):
         rtol: float = 1e-11,
         atol: float = 1e-12,
     ) -> ToyTrajectory:
-        """Solve the limit ODE with :func:`scipy.integrate.solve_ivp` (DOP853)."""
+        """Solve the limit ODE with :func:`scipy.integrate.solve_ivp` (DOP853).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import ToyGAN
+        >>> toy = ToyGAN(latent="logistic", gamma=1.0)
+        >>> sol = toy.limit_ode(theta0=[1.0], omega0=[0.0], t_end=30.0, n_points=3001)
+        >>> sol.theta.shape, sol.omega.shape
+        ((3001, 1), (3001, 1))
+        >>> # a periodic orbit: theta swings from 1 to -1 and back (cosh is even)
+        >>> round(float(sol.theta.min()), 6), round(float(sol.theta.max()), 6)
+        (-1.0, 1.0)
+        """
         from scipy.integrate import solve_ivp
 
         th0, om0 = self._check(theta0, omega0)
@@ -314,7 +416,15 @@ class ToyGAN(ParticleModel[_ToyState]):
     def init_particles(
         self, *, seed: int | np.random.Generator | None = None, spread: float = 0.5
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Normal initial particles: ``theta ~ N(1, spread^2)``, ``omega ~ N(0, spread^2)``."""
+        """Normal initial particles: ``theta ~ N(1, spread^2)``, ``omega ~ N(0, spread^2)``.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> theta, omega = ToyGAN(n_generator=1000).init_particles(seed=0, spread=0.1)
+        >>> theta.shape, omega.shape, round(float(theta.mean()), 1), round(float(theta.std()), 1)
+        ((1000,), (1,), 1.0, 0.1)
+        """
         rng = as_generator(seed)
         return (
             1.0 + spread * rng.standard_normal(self.n_generator),

@@ -31,11 +31,11 @@ from .._validate import (
     positive_int,
 )
 from ..errors import InputError
+from . import _wgan_run
 from ._base import ParticleModel
 from ._driver import RNG_BLOCK
-from ._jko import JKOSolver, as_scheme, as_solver, wgan_jko_advance
+from ._jko import JKOSolver, as_scheme, as_solver
 from ._kernel_api import ParticleKernels, WGANHyper, kernels
-from ._metrics import _directions, _sliced_pp, mode_coverage
 from ._options import (
     ACTIVATIONS,
     OPTIMIZERS,
@@ -47,35 +47,15 @@ from ._options import (
 from ._run import ParticleRun
 from ._targets import Target
 from ._util import (
-    child_generators,
     critic_layout,
     feature_major,
     generator_layout,
     generator_particles,
     network_params,
 )
+from ._wgan_run import _WGANState
 
 __all__ = ["WGAN"]
-
-
-@dataclass
-class _WGANState:
-    """One run's mutable state: kernel-layout particles, optimizer state, records."""
-
-    P: np.ndarray
-    W: np.ndarray
-    msP: np.ndarray
-    msW: np.ndarray
-    hyper: WGANHyper
-    rng: np.random.Generator
-    z_eval: np.ndarray
-    x_eval: np.ndarray
-    dirs: np.ndarray
-    snaps_g: np.ndarray
-    snaps_c: np.ndarray
-    metrics: dict[str, list[float]]
-    n_snap: int = 0
-    steps: int = 0
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -161,6 +141,10 @@ class WGAN(ParticleModel[_WGANState]):
         Stored as the resolved :class:`~limitdyn._engine.Engine`.
     dtype : {"float64", "float32"}
         Storage and arithmetic precision (float64 by default, see ``docs/performance.rst``).
+        float32 is about 1.35x faster but loses every update smaller than half an ulp of
+        the parameter: at ``lr=1e-3`` the generator's updates (about 1e-11) are all lost
+        and it does not move (``benchmarks/particles_float32.py``); use it only where the
+        updates are large against ``6e-8`` times the parameters.
     threads : int, optional
         Threads of the numba engine.
     n_eval : int
@@ -352,7 +336,16 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
 
     def replace(self, **changes: Any) -> WGAN:
         """A copy with some constructor arguments changed (:func:`dataclasses.replace`);
-        ``gamma_c=`` replaces the critic's learning rate."""
+        ``gamma_c=`` replaces the critic's learning rate.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=4, n_critic_particles=4, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> model.replace(clip=0.05).clip, model.clip
+        (0.05, 0.01)
+        """
         if "gamma_c" in changes and "critic_lr" not in changes:
             changes["critic_lr"] = None
         return dataclasses.replace(self, **changes)
@@ -505,13 +498,37 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
     def sample_outputs(
         self, particles: Any, n: int, *, seed: int | np.random.Generator | None = None
     ) -> np.ndarray:
-        """``n`` generator samples at ``particles = theta`` (see :meth:`generate`)."""
+        """``n`` generator samples at ``particles = theta`` (see :meth:`generate`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=4, n_critic_particles=4, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> theta, _ = model.init_particles(seed=0)
+        >>> g = model.sample_outputs(theta, 6, seed=0)
+        >>> g.shape, bool(np.array_equal(g, model.sample_outputs(theta, 6, seed=0)))
+        ((6, 2), True)
+        """
         return self.generate(particles, n=n, seed=seed)
 
     def target_samples(
         self, n: int, *, seed: int | np.random.Generator | None = None
     ) -> np.ndarray:
-        """``n`` samples of the target."""
+        """``n`` samples of the target.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=4, n_critic_particles=4, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> x = model.target_samples(500, seed=0)
+        >>> # 8 Gaussians on the circle of radius 2
+        >>> x.shape, bool(np.allclose(np.hypot(*x.T), 2.0, atol=0.1))
+        ((500, 2), True)
+        """
         return self.target.sample(n, seed=seed)
 
     def critic_value(self, omega: Any, x: Any) -> np.ndarray:
@@ -536,7 +553,22 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         return F.astype(np.float64)
 
     def objective(self, theta: Any, omega: Any, x: Any, z: Any) -> float:
-        """The critic's batch objective ``D = mean f(x) - mean f(g(z))``."""
+        """The critic's batch objective ``D = mean f(x) - mean f(g(z))``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=4, n_critic_particles=3, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> theta, omega = model.init_particles(seed=0)
+        >>> x, z = model.target_samples(16, seed=1), np.random.default_rng(2).standard_normal((16,
+        ...                                                                                    2))
+        >>> gz = model.generate(theta, z=z)
+        >>> D = model.critic_value(omega, x).mean() - model.critic_value(omega, gz).mean()
+        >>> bool(np.isclose(model.objective(theta, omega, x, z), D))
+        True
+        """
         return float(
             self.critic_value(omega, x).mean()
             - self.critic_value(omega, self.generate(theta, z=z)).mean()
@@ -548,6 +580,26 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         Returns ``(v_theta, v_omega)`` with ``v_omega[j] = M dD/d omega_j`` (the critic
         ascends ``D``) and ``v_theta[i] = N d/d theta_i mean f(g(z))`` (the generator
         ascends ``mean f(g(z))``, i.e. descends ``D``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limitdyn.particles import WGAN, ring
+        >>> model = WGAN(n_generator=4, n_critic_particles=3, data_dim=2, latent_dim=2,
+        ...              target=ring(8))
+        >>> theta, omega = model.init_particles(seed=0)
+        >>> x, z = model.target_samples(16, seed=1), np.random.default_rng(2).standard_normal((16,
+        ...                                                                                    2))
+        >>> v_theta, v_omega = model.velocities(theta, omega, x, z)
+        >>> v_theta.shape, v_omega.shape
+        ((4, 2, 4), (3, 4))
+        >>> # v_omega[j] = M dD/d omega_j, against a central difference
+        >>> e = np.zeros_like(omega)
+        >>> e[1, 0] = 1e-6
+        >>> fd = (model.objective(theta, omega + e, x, z) - model.objective(theta, omega - e, x,
+        ...                                                                 z)) / 2e-6
+        >>> bool(np.isclose(v_omega[1, 0], model.n_critic_particles * fd, rtol=1e-6))
+        True
         """
         th = network_params(theta, "theta", self.generator_shape)
         om = network_params(omega, "omega", self.critic_shape)
@@ -569,56 +621,12 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         return generator_particles(GP), GW.T.astype(np.float64)
 
     # ------------------------------------------------------------------ running
+    # the run hooks of ParticleModel, in limitdyn/particles/_wgan_run.py
     def _start(self, init: Any, seed: int | np.random.Generator | None, records: int) -> _WGANState:
-        check_memory(
-            self._run_bytes(records),
-            f"a WGAN run of {records} snapshots",
-            hint="record less often (a larger record_every)",
-        )
-        rng_init, rng_train, rng_eval = child_generators(seed, 3)
-        if init is None:
-            theta0, omega0 = self.init_particles(seed=rng_init)
-        else:
-            theta0 = network_params(init[0], "init[0] (theta)", self.generator_shape)
-            omega0 = network_params(init[1], "init[1] (omega)", self.critic_shape)
-        P, W = generator_layout(theta0, self.dtype), critic_layout(omega0, self.dtype)
-        z_eval = np.ascontiguousarray(
-            rng_eval.standard_normal((self.latent_dim, self.n_eval)), dtype=self.dtype
-        )
-        x_eval = self.target.sample(self.n_eval, seed=rng_eval)
-        dirs = _directions(self.data_dim, 64, rng_eval)
-        metrics: dict[str, list[float]] = {"critic_spread": []}
-        if self.clip is not None:
-            metrics["critic_boundary"] = []
-        if self.n_eval:
-            metrics["sliced_w2"] = []
-            if self.target.modes is not None and self.target.sigma is not None:
-                metrics["modes_captured"] = []
-                metrics["high_quality"] = []
-        return _WGANState(
-            P=P,
-            W=W,
-            msP=np.zeros_like(P),
-            msW=np.zeros_like(W),
-            hyper=self._hyper(),
-            rng=rng_train,
-            z_eval=z_eval,
-            x_eval=x_eval,
-            dirs=dirs,
-            metrics=metrics,
-            # preallocated: no list-then-stack copy at the end (peak memory)
-            snaps_g=np.empty((records, *self.generator_shape)),
-            snaps_c=np.empty((records, *self.critic_shape)),
-        )
+        return _wgan_run.start(self, init, seed, records)
 
     def _draw(self, state: _WGANState) -> tuple[np.ndarray, ...]:
-        rng, nc, m = state.rng, self.n_critic, self.batch
-        K, L = self.data_dim, self.latent_dim
-        zc = rng.standard_normal((RNG_BLOCK, nc, m, L)).transpose(0, 1, 3, 2)
-        xc = self.target.sample(RNG_BLOCK * nc * m, seed=rng)
-        xc = xc.reshape(RNG_BLOCK, nc, m, K).transpose(0, 1, 3, 2)
-        zg = rng.standard_normal((RNG_BLOCK, m, L)).transpose(0, 2, 1)
-        return tuple(np.ascontiguousarray(a, dtype=self.dtype) for a in (zc, xc, zg))
+        return _wgan_run.draw(self, state)
 
     def _advance(
         self,
@@ -628,62 +636,15 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         stop: int,
         losses: Mapping[str, np.ndarray],
     ) -> int:
-        zc, xc, zg = batch
-        if self.scheme == "implicit":
-            return wgan_jko_advance(self, state, batch, start, stop, losses)
-        bad = self._kernels.wgan_block(
-            state.P,
-            state.W,
-            state.msP,
-            state.msW,
-            zc[start:stop],
-            xc[start:stop],
-            zg[start:stop],
-            state.hyper,
-            losses["critic"],
-            losses["generator"],
-        )
-        return int(bad)
+        return _wgan_run.advance(self, state, batch, start, stop, losses)
 
     def _record(self, state: _WGANState) -> None:
-        i = state.n_snap
-        state.snaps_g[i] = np.transpose(state.P, (2, 0, 1))
-        state.snaps_c[i] = state.W.T
-        state.n_snap += 1
-        wc = state.snaps_c[i]
-        metrics = state.metrics
-        metrics["critic_spread"].append(
-            float(np.sqrt(((wc - wc.mean(axis=0)) ** 2).sum(axis=1).mean()))
-        )
-        if self.clip is not None:
-            on = (np.abs(wc) >= self.clip * (1 - 1e-12)).any(axis=1)
-            metrics["critic_boundary"].append(float(on.mean()))
-        if self.n_eval:
-            g = np.empty((self.data_dim, self.n_eval), dtype=self.dtype)
-            self._kernels.gen_forward(state.P, state.z_eval, self.kind, g)
-            samples = g.T.astype(np.float64)
-            w_eval = np.full(self.n_eval, 1.0 / self.n_eval)
-            sw = _sliced_pp(samples, w_eval, state.x_eval, w_eval, 2.0, state.dirs)
-            metrics["sliced_w2"].append(float(sw.mean() ** 0.5))
-            modes, sigma = self.target.modes, self.target.sigma
-            if modes is not None and sigma is not None:
-                cov = mode_coverage(samples, modes, sigma=sigma)
-                metrics["modes_captured"].append(cov.modes_captured)
-                metrics["high_quality"].append(cov.high_quality)
+        _wgan_run.record(self, state)
 
     def _last_metrics(self, state: _WGANState) -> Mapping[str, float]:
-        return {name: values[-1] for name, values in state.metrics.items() if values}
+        return _wgan_run.last_metrics(self, state)
 
     def _result(
         self, state: _WGANState, marks: np.ndarray, losses: dict[str, np.ndarray]
     ) -> ParticleRun:
-        kept = len(marks)  # fewer than allocated after on_divergence="stop"
-        return ParticleRun(
-            model=self,
-            times=marks * self.dt,
-            steps=marks,
-            generator=state.snaps_g[:kept],
-            critic=state.snaps_c[:kept],
-            losses=losses,
-            metrics={k: np.asarray(v[:kept], dtype=np.float64) for k, v in state.metrics.items()},
-        )
+        return _wgan_run.result(self, state, marks, losses)
