@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
 
+# `make test`: deterministic (derandomize) and bounded, so a failure reproduces exactly
 settings.register_profile(
     "ci",
     derandomize=True,
@@ -18,7 +19,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-settings.register_profile("thorough", max_examples=500, deadline=None)
+# `make thorough` (tests/theorems): random, ten times the examples of each theorem test
+# (tests/theorems/_cases.budget), 500 where a test sets no count of its own
+settings.register_profile(
+    "thorough",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -1,4 +1,4 @@
-"""Measured orders, Turinici's Lemma 1 and the refinement criterion."""
+"""Measured orders and the refinement criterion (Turinici's Lemma 1: tests/theorems/)."""
 
 from __future__ import annotations
 
@@ -53,20 +53,6 @@ def test_order_fit_accepts_arbitrary_ratios() -> None:
     )
     assert study.order == pytest.approx(1.0, abs=0.05)
     assert np.allclose(study.local_orders, 1.0, atol=0.1)
-
-
-def test_turinici_lemma1_explicit_implicit_distance_halves() -> None:
-    """Turinici, Appendix Lemma 1: explicit and implicit iterates stay within C tau on [0, T],
-    so their distance at fixed T halves when tau halves."""
-    explicit = ld.explicit(FIELD, [x, y])
-    implicit = ld.implicit(FIELD, [x, y])
-    dist = []
-    for h in 0.04 / 2.0 ** np.arange(4):
-        a = ld.iterate(explicit, [1.0, 0.0], tau=float(h), t_end=3.0).final
-        b = ld.iterate(implicit, [1.0, 0.0], tau=float(h), t_end=3.0).final
-        dist.append(np.linalg.norm(a - b))
-    ratios = np.array(dist[:-1]) / np.array(dist[1:])
-    assert np.allclose(ratios, 2.0, atol=0.2)
 
 
 def test_refinement_check_without_limit() -> None:
