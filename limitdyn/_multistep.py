@@ -159,7 +159,18 @@ class TwoStepScheme:
         return self.doubled.dim
 
     def map(self) -> dict[sp.Symbol, sp.Expr]:
-        """The doubled map ``{x: R(x, x_prev, tau), x_prev: x}``."""
+        """The doubled map ``{x: R(x, x_prev, tau), x_prev: x}``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> hb = ld.heavy_ball(x**2 / 2, x, momentum=sp.Rational(1, 2))
+        >>> m = hb.map()
+        >>> m[hb.previous[0]] == x
+        True
+        """
         return self.doubled.map()
 
     def __repr__(self) -> str:
@@ -171,7 +182,16 @@ class TwoStepScheme:
         )
 
     def latex(self) -> str:
-        """The recurrence as LaTeX, in ``x_{n+1}``, ``x_n`` and ``x_{n-1}``."""
+        """The recurrence as LaTeX, in ``x_{n+1}``, ``x_n`` and ``x_{n-1}``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> print(ld.heavy_ball(x**2 / 2, x, momentum=sp.Rational(1, 2)).latex())
+        \\begin{aligned}x_{n+1} &= x_{n} - \\tau x_{n} + \\frac{x_{n} - x_{n-1}}{2}\\end{aligned}
+        """
         from ._latex import two_step_latex
 
         return two_step_latex(self)

@@ -126,7 +126,16 @@ class ODE:
         return ODE(self.variables, rhs, name=self.name)
 
     def equations(self) -> list[sp.Eq]:
-        """The ODE as a list of ``Eq(Derivative(z_i, t), f_i)`` in a time symbol ``t``."""
+        """The ODE as a list of ``Eq(Derivative(z_i, t), f_i)`` in a time symbol ``t``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> ld.ODE((x, y), [y, -x]).equations()
+        [Eq(Derivative(x(t), t), y(t)), Eq(Derivative(y(t), t), -x(t))]
+        """
         t = sp.Symbol("t")
         funcs = {v: sp.Function(v.name)(t) for v in self.variables}
         return [
@@ -135,7 +144,16 @@ class ODE:
         ]
 
     def latex(self) -> str:
-        """LaTeX of the system, one ``\\dot z_i = f_i`` per line, aligned at the ``=``."""
+        """LaTeX of the system, one ``\\dot z_i = f_i`` per line, aligned at the ``=``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> print(ld.ODE((x, y), [y, -x]).latex())
+        \\begin{aligned}\\dot{x} &= y \\\\ \\dot{y} &= - x\\end{aligned}
+        """
         lines = [
             rf"\dot{{{sp.latex(v)}}} &= {sp.latex(f)}" for v, f in zip(self.variables, self.rhs)
         ]

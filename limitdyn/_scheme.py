@@ -63,7 +63,20 @@ class Stage(abc.ABC):
 
     @abc.abstractmethod
     def expressions(self) -> tuple[sp.Expr, ...]:
-        """All SymPy expressions of the stage (for free-symbol bookkeeping)."""
+        """All SymPy expressions of the stage (for free-symbol bookkeeping).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> explicit_stage, = ld.explicit([-x], [x]).stages
+        >>> explicit_stage.expressions()
+        (-tau*x + x,)
+        >>> implicit_stage, = ld.implicit([-x], [x]).stages
+        >>> implicit_stage.expressions()
+        (_x_new*tau + _x_new - x,)
+        """
 
     @property
     def placeholders(self) -> tuple[sp.Symbol, ...]:
@@ -245,6 +258,18 @@ class Scheme:
         SchemeError
             If a stage is implicit: its map has no closed form in general; use
             :func:`limitdyn.symbolic.map_series` for its series in the step.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> ld.alternating([(x, [-y]), (y, [x])]).map()
+        {x: -tau*y + x, y: tau*(-tau*y + x) + y}
+        >>> ld.implicit([-x], [x]).map()
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.SchemeError: the map of an implicit scheme has no closed form; ...
         """
         if not self.is_explicit:
             raise SchemeError(

@@ -214,7 +214,17 @@ class StochasticScheme:
         )
 
     def latex(self) -> str:
-        """The update rule (with the example weights ``c_i``) as LaTeX."""
+        """The update rule (with the example weights ``c_i``) as LaTeX.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2, (x + 1)**2 / 2], [x])
+        >>> "\\\\tau" in s.latex() and s.latex() == s.scheme.latex()
+        True
+        """
         return self.scheme.latex()
 
     def _repr_latex_(self) -> str:

@@ -112,7 +112,18 @@ class Divergences:
     w2: float
 
     def as_dict(self) -> dict[str, float]:
-        """``{name: value}`` in the order kl, reverse_kl, js, tv, w1, w2."""
+        """``{name: value}`` in the order kl, reverse_kl, js, tv, w1, w2.
+
+        Examples
+        --------
+        >>> import math
+        >>> from limitdyn.gans import divergences, parallel_lines
+        >>> d = divergences(*parallel_lines(0.5, n=8)).as_dict()  # Arjovsky et al. 2017, Example 1
+        >>> sorted(d)
+        ['js', 'kl', 'reverse_kl', 'tv', 'w1', 'w2']
+        >>> d["kl"], d["tv"], round(d["js"], 12) == round(math.log(2), 12), round(d["w1"], 12)
+        (inf, 1.0, True, 0.5)
+        """
         return {k: getattr(self, k) for k in ("kl", "reverse_kl", "js", "tv", "w1", "w2")}
 
     def __repr__(self) -> str:
@@ -124,7 +135,16 @@ class Divergences:
         return html_table("divergences", {"divergence": list(d), "value": list(d.values())})
 
     def to_dataframe(self) -> Any:
-        """One row per divergence (columns ``divergence``, ``value``)."""
+        """One row per divergence (columns ``divergence``, ``value``).
+
+        Examples
+        --------
+        >>> from limitdyn.gans import divergences
+        >>> df = divergences([0.0], [1.0]).to_dataframe()  # disjoint supports, 1 apart
+        >>> df.index.name, df["value"].round(6).to_dict()
+        ('divergence', {'kl': inf, 'reverse_kl': inf, 'js': 0.693147, 'tv': 1.0, 'w1': 1.0,
+        'w2': 1.0})
+        """
         d = self.as_dict()
         return dataframe({"divergence": list(d), "value": list(d.values())}, index="divergence")
 
@@ -200,7 +220,17 @@ class OptimalDiscriminator:
         return f"OptimalDiscriminator({len(self.values)} points, V(D*, G)={self.value:.6g})"
 
     def to_dataframe(self) -> Any:
-        """One row per support point: coordinates, both weights and ``D*``."""
+        """One row per support point: coordinates, both weights and ``D*``.
+
+        Examples
+        --------
+        >>> from limitdyn.gans import optimal_discriminator
+        >>> optimal_discriminator([0.0, 1.0], [1.0, 2.0]).to_dataframe()  # D* = p_d / (p_d + p_g)
+            x0  p_data  p_model   D*
+        0  0.0     0.5      0.0  1.0
+        1  1.0     0.5      0.5  0.5
+        2  2.0     0.0      0.5  0.0
+        """
         cols: dict[str, Any] = {f"x{k}": self.points[:, k] for k in range(self.points.shape[1])}
         cols.update({"p_data": self.p_data, "p_model": self.p_model, "D*": self.values})
         return dataframe(cols)

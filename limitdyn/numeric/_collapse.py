@@ -90,7 +90,18 @@ class CollapseVelocity:
         return html_table(repr(self), self._columns())
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame: one row per player with its speed."""
+        """A pandas DataFrame: one row per player with its speed.
+
+        Examples
+        --------
+        >>> from limitdyn.particles import ToyGAN
+        >>> import limitdyn as ld
+        >>> out = ld.collapse_velocity(ToyGAN(latent="logistic", gamma=1.0), mode=-1, mass=0.99)
+        >>> out.to_dataframe()
+              player   speed
+        0  generator  0.0099
+        1     critic  0.4900
+        """
         return dataframe(self._columns())
 
 

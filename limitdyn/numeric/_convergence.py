@@ -158,7 +158,22 @@ class ConvergenceStudy:
         return f"{head}; {self.norm} norm, reference: {self.reference}, t_end = {self.t_end:g}"
 
     def table(self) -> str:
-        """A plain-text table of tau, error, local order and status, then the fit."""
+        """A plain-text table of tau, error, local order and status, then the fit.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
+        ...                              taus=[0.1, 0.05, 0.025])
+        >>> print(study.table())
+                 tau        error   order  status
+          1.0000e-01   1.9201e-02          ok
+          5.0000e-02   9.3935e-03   1.031  ok
+          2.5000e-02   4.6470e-03   1.015  ok
+        fitted order 1.0234 (fitted over 3 levels); max norm, reference: limit ODE, t_end = 1
+        """
         rows = [f"{'tau':>12s} {'error':>12s} {'order':>7s}  status"]
         for i, (t, e) in enumerate(zip(self.taus, self.errors)):
             order = f"{self.local_orders[i - 1]:7.3f}" if i else " " * 7
@@ -180,6 +195,17 @@ class ConvergenceStudy:
         """Log-log error against tau with the fitted line; returns the axes.
 
         See :func:`limitdyn.plotting.plot_convergence`.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
+        ...                              taus=[0.1, 0.05, 0.025])
+        >>> ax = study.plot()
+        >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines) >= 1
+        ('log', 'log', True)
         """
         from ..plotting import plot_convergence
 
@@ -187,7 +213,22 @@ class ConvergenceStudy:
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame: ``tau``, ``error``, ``local order``, ``status`` per level;
-        ``attrs`` holds the fitted ``order``, ``order_reason``, ``norm`` and ``reference``."""
+        ``attrs`` holds the fitted ``order``, ``order_reason``, ``norm`` and ``reference``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> study = ld.convergence_study(ld.explicit([-x], [x]), [1.0], t_end=1.0,
+        ...                              taus=[0.1, 0.05, 0.025])
+        >>> df = study.to_dataframe()
+        >>> list(df.columns), len(df)
+        (['tau', 'error', 'local order', 'status'], 3)
+        >>> # first order: halving tau halves the error
+        >>> bool(round(df["error"].iloc[0] / df["error"].iloc[1], 1) == 2.0)
+        True
+        """
         frame = dataframe(self._columns())
         frame.attrs.update(
             order=self.order,

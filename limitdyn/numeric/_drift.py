@@ -51,7 +51,21 @@ class InvariantDrift:
         return {"t": self.t, "value": self.values, "drift": self.drift}
 
     def to_dataframe(self) -> Any:
-        """Columns t, value, drift (pandas)."""
+        """Columns t, value, drift (pandas).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> q, p = sp.symbols("q p")
+        >>> run = ld.iterate(ld.explicit([p, -q], [q, p]), [1.0, 0.0], tau=0.1, steps=2)
+        >>> # explicit Euler: q^2 + p^2 grows by 1 + tau^2
+        >>> ld.invariant_drift(run, q**2 + p**2).to_dataframe()
+             t   value   drift
+        0  0.0  1.0000  0.0000
+        1  0.1  1.0100  0.0100
+        2  0.2  1.0201  0.0201
+        """
         return dataframe(self._columns())
 
     def _repr_html_(self) -> str:
@@ -63,7 +77,19 @@ class InvariantDrift:
         )
 
     def plot(self, *, ax: Any = None, relative: bool = False, **kwargs: Any) -> Any:
-        """Drift against cumulative learning rate (see :func:`limitdyn.plotting.plot_drift`)."""
+        """Drift against cumulative learning rate (see
+        :func:`~limitdyn.plotting._invariants.plot_drift`).
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> q, p = sp.symbols("q p")
+        >>> run = ld.iterate(ld.explicit([p, -q], [q, p]), [1.0, 0.0], tau=0.1, steps=10)
+        >>> ax = ld.invariant_drift(run, q**2 + p**2).plot()
+        >>> bool(np.allclose(ax.lines[0].get_ydata(), 1.01 ** np.arange(11) - 1))
+        True
+        """
         from ..plotting._invariants import plot_drift
 
         return plot_drift(self, ax=ax, relative=relative, **kwargs)

@@ -142,12 +142,38 @@ class EDIResidual:
         return html_table(repr(self), self._columns())
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame: ``t``, ``residual``, ``energy``, ``speed``, ``slope``."""
+        """A pandas DataFrame: ``t``, ``residual``, ``energy``, ``speed``, ``slope``.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> flow = ld.integrate(ld.ODE([x], [-x]), [1.0], t_eval=np.linspace(0, 1, 2001))
+        >>> df = ld.edi_residual(flow, x**2 / 2).to_dataframe()
+        >>> list(df.columns), len(df)
+        (['t', 'residual', 'energy', 'speed', 'slope'], 2001)
+        >>> # zero along the gradient flow (Turinici eq. (14))
+        >>> bool(df["residual"].abs().max() < 1e-7)
+        True
+        """
         return dataframe(self._columns())
 
     def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """The residual and its parts against time; see
-        :func:`limitdyn.plotting.plot_edi_residual`."""
+        :func:`limitdyn.plotting.plot_edi_residual`.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> gd = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.1, t_end=1.0)
+        >>> res = ld.edi_residual(gd, x**2 / 2)
+        >>> ax = res.plot()
+        >>> float(ax.lines[0].get_ydata()[-1]) == res.final
+        True
+        """
         from ..plotting import plot_edi_residual
 
         return plot_edi_residual(self, ax=ax, **kwargs)

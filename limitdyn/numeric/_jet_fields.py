@@ -334,7 +334,18 @@ class JetField:
 
     def taylor(self, z: Any, v: Any, *, order: int) -> np.ndarray:
         """Taylor coefficients of ``eps -> f(z + eps v)``, shape ``(order + 1, dim)``:
-        ``[f, f'v, f''(v,v)/2, f'''(v,v,v)/6, ...]``."""
+        ``[f, f'v, f''(v,v)/2, f'''(v,v,v)/6, ...]``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> jf = ld.JetField([x**3], [x])
+        >>> # (1 + eps)^3 = 1 + 3 eps + 3 eps^2 + eps^3
+        >>> jf.taylor([1.0], [1.0], order=3)[:, 0].tolist()
+        [1.0, 3.0, 3.0, 1.0]
+        """
         zz = np.asarray(z, dtype=float).reshape(-1)
         vv = np.asarray(v, dtype=float).reshape(-1)
         if zz.size != self.dim or vv.size != self.dim:
@@ -367,12 +378,34 @@ class JetField:
         return self.taylor(z, np.zeros(self.dim), order=0)[0]
 
     def jvp(self, z: Any, v: Any) -> np.ndarray:
-        """``f'(z) v``."""
+        """``f'(z) v``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> jf = ld.JetField([x * y, x**2], [x, y])
+        >>> jf.jvp([2.0, 3.0], [1.0, 0.0]).tolist()  # the first column of [[y, x], [2x, 0]]
+        [3.0, 4.0]
+        """
         return self.taylor(z, v, order=1)[1]
 
     def modified_terms(self, z: Any, *, order: int) -> np.ndarray:
         """``f_0 .. f_order`` of explicit Euler's modified field at ``z``, shape
-        ``(order + 1, dim)`` (Hairer, Lubich, Wanner, IX.1)."""
+        ``(order + 1, dim)`` (Hairer, Lubich, Wanner, IX.1).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> jf = ld.JetField([-x], [x])
+        >>> # gradient descent on x' = -x is x+ = (1 - tau) x: its modified field is
+        >>> # log(1 - tau)/tau x = -(1 + tau/2 + tau^2/3 + tau^3/4 + ...) x
+        >>> jf.modified_terms([1.0], order=3)[:, 0].round(12).tolist()
+        [-1.0, -0.5, -0.333333333333, -0.25]
+        """
         order = non_negative_int(order, "order", error=InputError)
         if order > MAX_ORDER:
             raise InputError(f"order {order}: numeric modified fields go to order {MAX_ORDER}")
@@ -395,7 +428,17 @@ class JetField:
         return np.array(out)
 
     def modified(self, z: Any, *, tau: float, order: int) -> np.ndarray:
-        """``f_0 + tau f_1 + ... + tau**order f_order`` at ``z``."""
+        """``f_0 + tau f_1 + ... + tau**order f_order`` at ``z``.
+
+        Examples
+        --------
+        >>> import math, sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> value = ld.JetField([-x], [x]).modified([1.0], tau=0.1, order=3)[0]
+        >>> bool(abs(value - math.log(1 - 0.1) / 0.1) < 0.1**4)  # error O(tau^(order + 1))
+        True
+        """
         terms = self.modified_terms(z, order=order)
         return np.asarray(sum(tau**j * t for j, t in enumerate(terms)))
 
@@ -509,22 +552,67 @@ class ModifiedFlow:
     variables: tuple[sp.Symbol, ...] = ()
 
     def dense(self, times: Any) -> np.ndarray:
-        """The state at ``times``, shape ``(dim, len(times))`` (as :class:`Trajectory`)."""
+        """The state at ``times``, shape ``(dim, len(times))`` (as :class:`Trajectory`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> flow = ld.modified_flow(ld.JetField([-x], [x]), [1.0], tau=0.1, order=3, t_end=1.0)
+        >>> states = flow.dense([0.0, 0.5, 1.0])
+        >>> states.shape, bool(abs(states[0, 2] - 0.9**10) < 1e-4)  # 10 steps of x+ = 0.9 x
+        ((1, 3), True)
+        """
         return np.asarray(self.solution(np.asarray(times, dtype=float)))
 
     def _label(self) -> str:
         return f"order-{self.order} modified flow, tau = {self.tau:g}"
 
     def trajectory(self) -> Trajectory:
-        """The solver's states as a :class:`~limitdyn.Trajectory` (with the dense output)."""
+        """The solver's states as a :class:`~limitdyn.Trajectory` (with the dense output).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> flow = ld.modified_flow(ld.JetField([-x], [x]), [1.0], tau=0.1, order=1, t_end=1.0)
+        >>> run = flow.trajectory()
+        >>> run.variables, run.label, bool((run.z == flow.z).all())
+        ((x,), 'order-1 modified flow, tau = 0.1', True)
+        """
         return Trajectory(self.variables, self.t, self.z, dense=self.dense, label=self._label())
 
     def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
-        """The states against time; see :meth:`limitdyn.Trajectory.plot`."""
+        """The states against time; see :meth:`limitdyn.Trajectory.plot`.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> flow = ld.modified_flow(ld.JetField([-x], [x]), [1.0], tau=0.1, order=1, t_end=1.0)
+        >>> ax = flow.plot()
+        >>> bool((ax.lines[0].get_ydata() == flow.z[:, 0]).all())
+        True
+        """
         return self.trajectory().plot(ax=ax, **kwargs)
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame: ``t`` and one column per variable."""
+        """A pandas DataFrame: ``t`` and one column per variable.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> flow = ld.modified_flow(ld.JetField([-x], [x]), [1.0], tau=0.1, order=1, t_end=1.0)
+        >>> df = flow.to_dataframe()
+        >>> list(df.columns), bool(np.allclose(df["x"], np.exp(-1.05 * df["t"]),
+        ...                                    rtol=1e-6))  # x' = -(1 + tau/2) x
+        (['t', 'x'], True)
+        """
         return self.trajectory().to_dataframe()
 
     def __repr__(self) -> str:

@@ -130,7 +130,21 @@ class RefinementCheck:
         )
 
     def table(self) -> str:
-        """A plain-text table of tau, distance to the halved run, local order and status."""
+        """A plain-text table of tau, distance to the halved run, local order and status.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> check = ld.refinement_check(ld.explicit([-x], [x]), [1.0], t_end=1.0, tau=0.01)
+        >>> print(check.table())
+                 tau     distance   order  status
+          1.0000e-02   9.2548e-04          ok
+          5.0000e-03   4.6129e-04   1.005  ok
+          2.5000e-03   2.3028e-04   1.002  ok
+        converged: implied order 1.003 (fitted over 3 levels); relative tolerance 0.01 of ...
+        """
         rows = [f"{'tau':>12s} {'distance':>12s} {'order':>7s}  status"]
         for i, (t, d) in enumerate(zip(self.taus[:-1], self.distances)):
             order = f"{self.local_orders[i - 1]:7.3f}" if i else " " * 7
@@ -150,7 +164,18 @@ class RefinementCheck:
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame of the table (``tau``, ``distance``, ``local order``,
-        ``status``); ``attrs`` holds the ``verdict``, ``order`` and ``tolerance``."""
+        ``status``); ``attrs`` holds the ``verdict``, ``order`` and ``tolerance``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> check = ld.refinement_check(ld.explicit([-x], [x]), [1.0], t_end=1.0, tau=0.01)
+        >>> df = check.to_dataframe()
+        >>> list(df.columns), len(df)
+        (['tau', 'distance', 'local order', 'status'], 3)
+        """
         frame = dataframe(self._columns())
         frame.attrs.update(verdict=self.verdict, order=self.order, tolerance=self.tolerance)
         return frame

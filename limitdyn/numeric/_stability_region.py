@@ -141,7 +141,18 @@ class StabilityRegion:
         )
 
     def to_dataframe(self) -> Any:
-        """Long table: one row per grid point with ``re``, ``im``, ``radius``, ``stable``."""
+        """Long table: one row per grid point with ``re``, ``im``, ``radius``, ``stable``.
+
+        Examples
+        --------
+        >>> import limitdyn as ld
+        >>> df = ld.stability_region("explicit", n=11).to_dataframe()
+        >>> list(df.columns), len(df)
+        (['re', 'im', 'radius', 'stable'], 121)
+        >>> row = df[(df.re == -1.0) & (df.im == 0.0)]  # explicit Euler: |1 + z| < 1
+        >>> row.radius.item(), row.stable.item()
+        (0.0, True)
+        """
         from .._display import dataframe
 
         re, im = np.meshgrid(self.re, self.im)
@@ -154,7 +165,15 @@ class StabilityRegion:
         return dataframe(columns)
 
     def plot(self, *, ax: Any = None) -> Any:
-        """Fill the stable region and draw its boundary ``radius = 1``."""
+        """Fill the stable region and draw its boundary ``radius = 1``.
+
+        Examples
+        --------
+        >>> import limitdyn as ld
+        >>> ax = ld.stability_region("explicit", n=101).plot()
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('$\\\\mathrm{Re}(\\\\tau\\\\lambda)$', '$\\\\mathrm{Im}(\\\\tau\\\\lambda)$')
+        """
         from ..plotting._stability import plot_stability_region
 
         return plot_stability_region(self, ax=ax)

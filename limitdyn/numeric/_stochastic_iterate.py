@@ -216,11 +216,36 @@ class StochasticPaths:
         return self.z[-1]
 
     def mean(self) -> np.ndarray:
-        """Mean over paths, (R, d)."""
+        """Mean over paths, (R, d).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2, (x + 1)**2 / 2], [x])
+        >>> run = ld.iterate_stochastic(s, [1.0], tau=0.5, steps=1, n_paths=1000, seed=0,
+        ...                             engine="numpy")
+        >>> run.mean().shape, bool(abs(run.mean()[-1, 0] - 0.5) < 0.05)  # E x_1 = (1 - tau) x_0
+        ((2, 1), True)
+        """
         return self.z.mean(axis=1)
 
     def covariance(self) -> np.ndarray:
-        """Covariance over paths (unbiased), (R, d, d)."""
+        """Covariance over paths (unbiased), (R, d, d).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2, (x + 1)**2 / 2], [x])
+        >>> run = ld.iterate_stochastic(s, [0.0], tau=0.5, steps=1, n_paths=4000, seed=0,
+        ...                             engine="numpy")
+        >>> cov = run.covariance()
+        >>> cov.shape, bool(abs(cov[-1, 0, 0] - 0.25) < 0.01)  # Var x_1 = tau^2 Var a = 1/4
+        ((2, 1, 1), True)
+        """
         c = self.z - self.z.mean(axis=1, keepdims=True)
         return np.einsum("rpi,rpj->rij", c, c) / max(self.n_paths - 1, 1)
 
@@ -233,7 +258,20 @@ class StochasticPaths:
         return cols
 
     def to_dataframe(self) -> Any:
-        """Means and variances over paths per recorded time (pandas)."""
+        """Means and variances over paths per recorded time (pandas).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2, (x + 1)**2 / 2], [x])
+        >>> run = ld.iterate_stochastic(s, [0.0], tau=0.5, steps=2, n_paths=8, seed=0,
+        ...                             engine="numpy")
+        >>> df = run.to_dataframe()
+        >>> list(df.columns), df.index.tolist()
+        (['mean x', 'var x'], [0.0, 1.0])
+        """
         from .._display import dataframe
 
         return dataframe(self._columns(), index="t")
@@ -252,7 +290,20 @@ class StochasticPaths:
         )
 
     def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
-        """Mean +- one standard deviation of each variable over time."""
+        """Mean +- one standard deviation of each variable over time.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2, (x + 1)**2 / 2], [x])
+        >>> run = ld.iterate_stochastic(s, [1.0], tau=0.1, steps=10, n_paths=100, seed=0,
+        ...                             engine="numpy")
+        >>> ax = run.plot()
+        >>> bool((ax.lines[0].get_ydata() == run.mean()[:, 0]).all())
+        True
+        """
         from ..plotting._weak import plot_paths
 
         return plot_paths(self, ax=ax, **kwargs)

@@ -92,6 +92,17 @@ class Trajectory:
         """Plot variables against the cumulative learning rate; returns the axes.
 
         See :func:`limitdyn.plotting.plot_trajectory`.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> run = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.5, steps=4)
+        >>> ax = run.plot()
+        >>> line = ax.lines[0]
+        >>> line.get_xdata().tolist(), line.get_ydata().tolist()  # (1 - tau)^n at t = n tau
+        ([0.0, 0.5, 1.0, 1.5, 2.0], [1.0, 0.5, 0.25, 0.125, 0.0625])
         """
         from ..plotting import plot_trajectory
 
@@ -101,6 +112,19 @@ class Trajectory:
         """Plot the orbit in the plane of two variables; returns the axes.
 
         See :func:`limitdyn.plotting.plot_phase`.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import limitdyn as ld
+        >>> q, p = sp.symbols("q p")
+        >>> run = ld.integrate(ld.ODE([q, p], [p, -q]), [1.0, 0.0], t_eval=np.linspace(0, 2 * np.pi,
+        ...                                                                            50))
+        >>> ax = run.plot_phase(q, p)
+        >>> xy = ax.lines[0].get_xydata()
+        >>> # the orbit is the unit circle
+        >>> bool(np.allclose(np.hypot(xy[:, 0], xy[:, 1]), 1.0, atol=1e-8))
+        True
         """
         from ..plotting import plot_phase
 
@@ -113,5 +137,18 @@ class Trajectory:
         return html_table(repr(self), self._columns())
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame with a ``t`` column and one column per variable."""
+        """A pandas DataFrame with a ``t`` column and one column per variable.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> run = ld.iterate(ld.explicit([-x], [x]), [1.0], tau=0.5, steps=2)
+        >>> run.to_dataframe()
+             t     x
+        0  0.0  1.00
+        1  0.5  0.50
+        2  1.0  0.25
+        """
         return dataframe(self._columns())

@@ -110,7 +110,23 @@ class WeakConvergenceStudy:
         }
 
     def to_dataframe(self) -> Any:
-        """One row per learning rate (pandas)."""
+        """One row per learning rate (pandas).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2 + x**4 / 4, (x + 1)**2 / 2 + x**4 / 4], [x])
+        >>> study = ld.weak_convergence_study(s, [1.0], t_end=1.0, taus=[0.2, 0.1],
+        ...     observable=x**2, n_paths=4000, seed=0, engine="numpy")
+        >>> df = study.to_dataframe()
+        >>> df.index.name, df.index.tolist(), list(df.columns)
+        ('tau', [0.2, 0.1], ['error', 'ci half-width', 'E phi (SGD)', 'E phi (SME)', 'resolved'])
+        >>> # the error is the gap between the two means
+        >>> bool(((df["E phi (SME)"] - df["E phi (SGD)"]).abs() - df["error"]).abs().max() < 1e-12)
+        True
+        """
         from .._display import dataframe
 
         return dataframe(self._columns(), index="tau")
@@ -130,7 +146,20 @@ class WeakConvergenceStudy:
         return f"WeakConvergenceStudy({self._summary()})"
 
     def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
-        """Weak errors with their confidence intervals against tau, and the fitted law."""
+        """Weak errors with their confidence intervals against tau, and the fitted law.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> s = ld.sgd([(x - 1)**2 / 2 + x**4 / 4, (x + 1)**2 / 2 + x**4 / 4], [x])
+        >>> study = ld.weak_convergence_study(s, [1.0], t_end=1.0, taus=[0.2, 0.1],
+        ...     observable=x**2, n_paths=4000, seed=0, engine="numpy")
+        >>> ax = study.plot()
+        >>> ax.get_xscale(), ax.get_yscale()
+        ('log', 'log')
+        """
         from ..plotting._weak import plot_weak
 
         return plot_weak(self, ax=ax, **kwargs)

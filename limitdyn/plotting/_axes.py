@@ -18,6 +18,15 @@ def resolve_ax(*, ax: Any = None) -> Any:
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from limitdyn.plotting import new_figure, resolve_ax
+    >>> fig, ax = new_figure()
+    >>> resolve_ax(ax=ax) is ax
+    True
+    >>> resolve_ax().get_figure() is not fig  # new axes on a new pyplot figure
+    True
     """
     if ax is not None:
         return ax
@@ -33,6 +42,13 @@ def new_figure(*, ncols: int = 1, nrows: int = 1, width: float = 6.0, height: fl
     -------
     (Figure, axes)
         ``axes`` is one Axes when ``nrows == ncols == 1``, else an array of them.
+
+    Examples
+    --------
+    >>> from limitdyn.plotting import new_figure
+    >>> fig, axes = new_figure(ncols=2, width=3.0, height=2.0)
+    >>> axes.shape, fig.get_size_inches().tolist()  # the width is per column
+    ((2,), [6.0, 2.0])
     """
     import_optional("matplotlib")
     from matplotlib.figure import Figure

@@ -149,6 +149,13 @@ class SchemeFile:
         ------
         SpecError
             If a parameter of the scheme has no value in the file.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import example_path, load_scheme
+        >>> spec = load_scheme(example_path("turinici_toy_gan_printed"))
+        >>> spec.params()
+        {x_r: 1.0}
         """
         missing = [p for p in self.scheme.parameters if p not in self.values]
         if missing:
@@ -167,6 +174,13 @@ class SchemeFile:
         ------
         SpecError
             If the file has no ``[initial]`` table or it misses a variable.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import example_path, load_scheme
+        >>> spec = load_scheme(example_path("turinici_toy_gan_printed"))
+        >>> spec.scheme.variables, spec.z0()
+        ((y, x), [0.0, 1.5])
         """
         if not self.initial:
             raise SpecError("no [initial] table: give the initial state", file=self.file)

@@ -211,7 +211,16 @@ class Analysis:
     stability: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The analysis as JSON-ready data, following :data:`ANALYSIS_SCHEMA`."""
+        """The analysis as JSON-ready data, following :data:`ANALYSIS_SCHEMA`.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> data = report.to_dict()
+        >>> data["format"], data["version"], sorted(data["limit_ode"])
+        ('limitdyn-analysis', 1, ['equations'])
+        """
         scheme = self.spec.scheme
         stages = [
             {"label": s.label, "kind": s.kind, "targets": [str(t) for t in s.targets]}
@@ -261,11 +270,30 @@ class Analysis:
         return out
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as indented JSON text."""
+        """:meth:`to_dict` as indented JSON text.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> import json
+        >>> json.loads(report.to_json()) == report.to_dict()
+        True
+        """
         return json.dumps(self.to_dict(), indent=2)
 
     def text(self) -> str:
-        """A plain-text report."""
+        """A plain-text report.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> # Turinici's eq. (1) as printed: its limit y' = x - x_r, x' = y is a saddle
+        >>> print(report.text().split("limit ODE (tau -> 0):")[1].split("modified")[0].strip())
+        y' = x - x_r
+          x' = y
+        """
         d = self.to_dict()
         s = d["scheme"]
         lines = [f"scheme: {s['name']} ({s['kind']}, from {d['file']})"]
@@ -304,7 +332,16 @@ class Analysis:
         return "\n".join(lines) + "\n"
 
     def latex(self) -> str:
-        """A LaTeX fragment (``align*`` environments), for a paper or notes."""
+        """A LaTeX fragment (``align*`` environments), for a paper or notes.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> text = report.latex()
+        >>> r"\\dot{y} &= x - x_{r}" in text, r"\\dot{x} &= y" in text
+        (True, True)
+        """
         d = self.to_dict()
         s = d["scheme"]
         rows = [f"% limitdyn analysis of {d['file']}: {s['name']}"]
@@ -330,7 +367,20 @@ class Analysis:
         return "\n".join(rows) + "\n"
 
     def markdown(self) -> str:
-        """A Markdown report, math in ``$$ ... $$`` blocks."""
+        """A Markdown report, math in ``$$ ... $$`` blocks.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> for line in report.markdown().splitlines():
+        ...     if line.startswith("#"):
+        ...         print(line)
+        # Turinici toy GAN (printed signs, eq. 1)
+        ## Scheme
+        ## Limit ODE
+        ## Modified equation to order 1
+        """
         d = self.to_dict()
         s = d["scheme"]
         rows = [
@@ -366,7 +416,19 @@ class Analysis:
         return "\n".join(rows)
 
     def render(self, fmt: str) -> str:
-        """The report in ``fmt``, one of :data:`FORMATS`."""
+        """The report in ``fmt``, one of :data:`FORMATS`.
+
+        Examples
+        --------
+        >>> from limitdyn.spec import analyze, example_path, load_scheme
+        >>> report = analyze(load_scheme(example_path("turinici_toy_gan_printed")), order=1)
+        >>> report.render("markdown") == report.markdown(), report.render("text") == report.text()
+        (True, True)
+        >>> report.render("html")
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.InputError: unknown format 'html'; valid formats: text, ...
+        """
         renderers: dict[str, Callable[[], str]] = {
             "text": self.text,
             "latex": self.latex,

@@ -206,6 +206,19 @@ def convergence_point(
 
     Scalars: ``order``, ``order_reason``, ``at_rounding_level``; arrays ``taus``,
     ``errors``. ``seed`` is unused (the study is deterministic).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> import limitdyn as ld
+    >>> from limitdyn.sweep import convergence_point
+    >>> x = sp.Symbol("x")
+    >>> out = convergence_point(scheme="gd", reference="limit", schemes={"gd": ld.explicit([-x],
+    ...                                                                                    [x])},
+    ...                         z0=[1.0], t_end=1.0, taus=[0.1, 0.05, 0.025],
+    ...                         seed=np.random.default_rng(0))
+    >>> round(out["order"], 1), out["errors"].shape  # explicit Euler is first order
+    (1.0, (3,))
     """
     from ..numeric import convergence_study
 

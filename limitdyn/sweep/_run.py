@@ -195,7 +195,20 @@ class SweepResult:
         return not self.failed
 
     def arrays(self, index: int) -> LazyArrays:
-        """The arrays point ``index`` returned, loaded lazily from its npz file."""
+        """The arrays point ``index`` returned, loaded lazily from its npz file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> from limitdyn.sweep import gaussian_moments, sweep
+        >>> with ThreadPoolExecutor(2) as pool:
+        ...     result = sweep(gaussian_moments, {"n": [100, 400], "scale": [1.0]},
+        ...                    store=tempfile.mkdtemp(), executor=pool, progress=False)
+        >>> samples = result.arrays(1)["samples"]
+        >>> samples.shape
+        (400,)
+        """
         record = Record(self.keys[index], self.records[index], None)
         if record.data.get("arrays"):
             path = self.store / "results" / record.data["arrays"]["file"]
@@ -220,7 +233,20 @@ class SweepResult:
 
     def to_dataframe(self) -> Any:
         """One row per point, indexed by point index: parameters, status, scalar outputs,
-        error, attempts and seconds (pandas is optional: the ``table`` extra)."""
+        error, attempts and seconds (pandas is optional: the ``table`` extra).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> from limitdyn.sweep import gaussian_moments, sweep
+        >>> with ThreadPoolExecutor(2) as pool:
+        ...     result = sweep(gaussian_moments, {"n": [100, 400], "scale": [1.0]},
+        ...                    store=tempfile.mkdtemp(), executor=pool, progress=False)
+        >>> df = result.to_dataframe()
+        >>> df[["n", "scale", "status"]].values.tolist()
+        [[100, 1.0, 'done'], [400, 1.0, 'done']]
+        """
         return dataframe(self._columns(), index="index")
 
     def _summary(self) -> str:
@@ -231,7 +257,19 @@ class SweepResult:
         )
 
     def summary(self) -> str:
-        """The summary line, then a table of the failed points with their errors."""
+        """The summary line, then a table of the failed points with their errors.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> from limitdyn.sweep import gaussian_moments, sweep
+        >>> with ThreadPoolExecutor(2) as pool:
+        ...     result = sweep(gaussian_moments, {"n": [100, 400], "scale": [1.0]},
+        ...                    store=tempfile.mkdtemp(), executor=pool, progress=False)
+        >>> print(result.summary())
+        SweepResult: ...gaussian_moments (...), 2 points: 2 done, 0 failed (2 computed now, ...)
+        """
         lines = [self._summary()]
         if self.failed:
             lines.append(f"  {'index':>5s}  {'point':40s}  error")

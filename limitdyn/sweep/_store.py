@@ -338,7 +338,24 @@ class Store:
         return self.results / f"{key}.json"
 
     def load(self, key: str, *, check_arrays: bool = True) -> Record | None:
-        """The verified record of ``key``, or None when missing, partial or corrupt."""
+        """The verified record of ``key``, or None when missing, partial or corrupt.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> store.write("k1", {"status": "done", "scalars": {"x": 1.5}})
+        True
+        >>> store.load("k1").data["scalars"], store.load("nothing") is None
+        ({'x': 1.5}, True)
+        >>> path = store.results / "k1.json"
+        >>> # changed behind the checksum
+        >>> _ = path.write_text(path.read_text().replace("1.5", "2.5"))
+        >>> store.load("k1") is None
+        True
+        """
         try:
             raw = self._record_path(key).read_bytes()
         except FileNotFoundError:
@@ -374,6 +391,17 @@ class Store:
         ------
         InputError
             If the npz file is missing or changed since the record was written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> store.write("k1", {"status": "done"}, {"y": np.arange(3.0)})
+        True
+        >>> store.load_arrays(store.load("k1"))["y"].tolist()
+        [0.0, 1.0, 2.0]
         """
         if record.arrays_path is None:
             return {}
@@ -394,6 +422,22 @@ class Store:
         A record of a failed point, or one found partial or corrupt, is replaced. Returns
         False (and writes nothing) when a valid record of a finished point exists already:
         another driver finished it first.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> store.write("k1", {"status": "failed", "error": "boom"})
+        True
+        >>> store.write("k1", {"status": "done"})  # a failed point is replaced
+        True
+        >>> # a finished one is kept: another driver got there first
+        >>> store.write("k1", {"status": "done"})
+        False
+        >>> store.load("k1").status
+        'done'
         """
         body = dict(data, key=key, format=FORMAT)
         body["arrays"] = None
@@ -432,7 +476,21 @@ class Store:
         return self.claims / f"{key}.claim"
 
     def claim(self, key: str) -> bool:
-        """Claim ``key`` for this driver; False when another live driver holds it."""
+        """Claim ``key`` for this driver; False when another live driver holds it.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> other = Store(store.root)  # a second driver on the same store
+        >>> store.claim("k1"), other.claim("k1"), other.is_claimed("k1")
+        (True, False, True)
+        >>> store.release("k1")
+        >>> other.claim("k1")
+        True
+        """
         path = self._claim_path(key)
         payload = json.dumps(dict(self.owner, time=time.time())).encode()
         for _ in range(3):
@@ -491,13 +549,40 @@ class Store:
         return True
 
     def is_claimed(self, key: str) -> bool:
-        """Whether a live claim (another driver's, or ours) holds ``key``."""
+        """Whether a live claim (another driver's, or ours) holds ``key``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> store.is_claimed("k1"), store.claim("k1"), store.is_claimed("k1")
+        (False, True, True)
+        """
         path = self._claim_path(key)
         owner = self._read_claim(path)
         return owner is not None and not self._stale(path, owner)
 
     def release(self, key: str) -> None:
-        """Remove our claim of ``key`` (nothing when it is not ours)."""
+        """Remove our claim of ``key`` (nothing when it is not ours).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> other = Store(store.root)
+        >>> store.claim("k1")
+        True
+        >>> other.release("k1")  # not its claim: nothing happens
+        >>> store.is_claimed("k1")
+        True
+        >>> store.release("k1")
+        >>> store.is_claimed("k1")
+        False
+        """
         path = self._claim_path(key)
         owner = self._read_claim(path)
         if owner is not None and owner.get("id") == self.owner["id"]:
@@ -505,7 +590,24 @@ class Store:
                 os.unlink(path)
 
     def refresh(self, keys: Any) -> None:
-        """Touch our claims of ``keys``, so that other drivers see us alive."""
+        """Touch our claims of ``keys``, so that other drivers see us alive.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from limitdyn.sweep import Store
+        >>> store = Store(tempfile.mkdtemp())
+        >>> import os, time
+        >>> store.claim("k1")
+        True
+        >>> (path,) = store.claims.iterdir()
+        >>> # an hour without a sign of life
+        >>> os.utime(path, (time.time() - 3600, time.time() - 3600))
+        >>> store.refresh(["k1"])
+        >>> time.time() - path.stat().st_mtime < 60
+        True
+        """
         now = time.time()
         for key in keys:
             with contextlib.suppress(FileNotFoundError):

@@ -90,7 +90,19 @@ class ConservationReport:
         }
 
     def to_dataframe(self) -> Any:
-        """One row per first integral (pandas, the ``table`` extra)."""
+        """One row per first integral (pandas, the ``table`` extra).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> df = ld.conservation_report(ld.simultaneous([(x, [-y]), (y, [x])])).to_dataframe()
+        >>> # simultaneous GDA spirals out: |z|^2 grows by 1 + tau^2 (Mescheder et al. 2018, Sec. 2)
+        >>> df[["quantity", "status", "growth factor"]]
+              quantity status growth factor
+        0  x**2 + y**2  grows    tau**2 + 1
+        """
         return dataframe(self._columns())
 
     def _repr_html_(self) -> str:
@@ -102,7 +114,17 @@ class ConservationReport:
         return html_table(summary, self._columns())
 
     def latex(self) -> str:
-        """A LaTeX ``tabular`` of quantities, statuses and growth factors."""
+        """A LaTeX ``tabular`` of quantities, statuses and growth factors.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> print(ld.conservation_report(ld.simultaneous([(x, [-y]), (y, [x])],
+        ...                                              implicit=True)).latex())
+        \\begin{array}{lll}x^{2} + y^{2} & \\text{dissipated} & \\frac{1}{\\tau^{2} + 1}\\end{array}
+        """
         lines = [
             f"{sp.latex(r.quantity)} & \\text{{{r.status}}} & "
             + ("" if r.growth is None else sp.latex(r.growth))

@@ -254,7 +254,19 @@ class ModifiedInvariant:
         return sp.Add(*[self.step**j * h for j, h in enumerate(self.terms)])
 
     def latex(self) -> str:
-        """LaTeX of the modified invariant (or of the obstruction)."""
+        """LaTeX of the modified invariant (or of the obstruction).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> q, p = sp.symbols("q p")
+        >>> # symplectic Euler conserves p^2 + q^2 + tau p q exactly (HLW I.1, IX.3)
+        >>> report = ld.modified_invariant_report(ld.alternating([(q, [p]), (p, [-q])]),
+        ...                                       q**2 + p**2, order=1)
+        >>> print(report.latex())
+        p^{2} + p q \\tau + q^{2}
+        """
         e = self.expr
         return sp.latex(e) if e is not None else r"\text{" + self.why + "}"
 

@@ -112,7 +112,19 @@ class ModifiedEquation:
         return sp.ImmutableMatrix(total)
 
     def drift(self, *, order: int | None = None) -> sp.ImmutableMatrix:
-        """The correction ``sum_{1 <= j <= order} tau**j f_j`` to the limit field."""
+        """The correction ``sum_{1 <= j <= order} tau**j f_j`` to the limit field.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x = sp.Symbol("x")
+        >>> # explicit Euler: f~ = f - (tau/2) f'f + O(tau^2) (HLW IX.1); for f = -x, f'f = x
+        >>> ld.modified_equation(ld.explicit([-x], [x]), order=1).drift()
+        Matrix([[-tau*x/2]])
+        >>> ld.modified_equation(ld.implicit([-x], [x]), order=1).drift()  # the opposite sign
+        Matrix([[tau*x/2]])
+        """
         return sp.ImmutableMatrix(self.field(order=order) - self.terms[0])
 
     def ode(self, *, order: int | None = None) -> ODE:
@@ -150,6 +162,19 @@ class ModifiedEquation:
         ------
         SchemeError
             If a kept component depends on a dropped variable.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> me = ld.modified_equation(ld.explicit([-x, x - y], [x, y]), order=1)
+        >>> me.restrict([x]).field()  # x' = -x does not depend on y
+        Matrix([[-tau*x/2 - x]])
+        >>> me.restrict([y])
+        Traceback (most recent call last):
+        ...
+        limitdyn.errors.SchemeError: restrict: term 0 of y' depends on the dropped ...
         """
         keep = as_symbols(variables, where="restrict")
         missing = [v for v in keep if v not in self.variables]
@@ -296,6 +321,18 @@ class ModifiedEquation:
 
         True when ``f_0 = (-r_1 grad_1 E, +r_2 grad_2 E)`` for one function ``E``,
         with the given player rates ``r_p`` (default 1).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, y = sp.symbols("x y")
+        >>> gda = ld.simultaneous([(x, [-y]), (y, [x])])  # x descends E = x y, y ascends it
+        >>> ld.modified_equation(gda, order=1, players=[x, y]).is_zero_sum()
+        True
+        >>> both = ld.simultaneous([(x, [-y]), (y, [-x])])  # both descend x y: a potential game
+        >>> ld.modified_equation(both, order=1, players=[x, y]).is_zero_sum()
+        False
         """
         if len(self.players) != 2:
             return False

@@ -78,7 +78,24 @@ class Pushforward:
         )
 
     def is_gradient_flow(self) -> bool:
-        """Whether ``J J^T = I`` identically, so that ``o' = -grad f(o)`` (Lemma 2)."""
+        """Whether ``J J^T = I`` identically, so that ``o' = -grad f(o)`` (Lemma 2).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> # Turinici, Lemma 2: for x' = -grad (f o g), o = g(x) moves by o' = -grad f(o) J J^T
+        >>> shift = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x + 3), x)]), [x + 3],
+        ...                        objects=[o], loss=f)
+        >>> shift.is_gradient_flow()  # J = 1
+        True
+        >>> square = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2],
+        ...                         objects=[o], loss=f)
+        >>> square.is_gradient_flow(), square.gram  # J J^T = 4 x^2
+        (False, Matrix([[4*x**2]]))
+        """
         m = len(self.objects)
         return all(
             _is_zero(self.gram[i, j] - (1 if i == j else 0)) for i in range(m) for j in range(m)
@@ -94,24 +111,77 @@ class Pushforward:
         return {v: as_expr(a, where=f"point[{v}]") for v, a in zip(vs, values)}
 
     def is_stationary_at(self, point: Any) -> bool:
-        """Whether the parameter flow stops at ``point`` (``F = 0``)."""
+        """Whether the parameter flow stops at ``point`` (``F = 0``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> pf = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2], objects=[o],
+        ...                     loss=f)
+        >>> pf.is_stationary_at([0]), pf.is_stationary_at([1]), pf.is_stationary_at([2])
+        (True, True, False)
+        """
         at = self._at(point)
         return all(_is_zero(f.xreplace(at)) for f in self.system.rhs)
 
     def is_critical_at(self, point: Any) -> bool:
-        """Whether ``o = g(point)`` is a critical point of ``f`` (``grad f = 0``)."""
+        """Whether ``o = g(point)`` is a critical point of ``f`` (``grad f = 0``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> pf = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2], objects=[o],
+        ...                     loss=f)
+        >>> # x = 0 stops the flow, but o = 0 is not a critical point of f;
+        >>> # x = 1 gives o = 1, which is
+        >>> pf.is_critical_at([0]), pf.is_critical_at([1])
+        (False, True)
+        """
         at = self._at(point)
         return all(_is_zero(e.xreplace(at)) for e in self.object_gradient)
 
     def is_injective_at(self, point: Any) -> bool:
         """Whether ``J^T`` is injective at ``point`` (rank ``J = m``), the hypothesis of
-        Lemma 2.3 under which stationary points are critical points of ``f``."""
+        Lemma 2.3 under which stationary points are critical points of ``f``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> pf = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2], objects=[o],
+        ...                     loss=f)
+        >>> pf.is_injective_at([0]), pf.is_injective_at([1])  # J = 2x
+        (False, True)
+        """
         at = self._at(point)
         return sp.Matrix(self.jacobian.xreplace(at)).rank() == len(self.objects)
 
     def ode(self) -> ODE:
         """The joint system ``x' = F(x)``, ``o' = J(x) F(x)`` on ``(x, o)``; started at
-        ``o_0 = g(x_0)`` its solution keeps ``o = g(x)``."""
+        ``o_0 = g(x_0)`` its solution keeps ``o = g(x)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> pf = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2], objects=[o],
+        ...                     loss=f)
+        >>> ode = pf.ode()
+        >>> ode.variables
+        (x, o)
+        >>> sp.simplify(ode.rhs[1] - 2 * x * ode.rhs[0])  # o' = J x' with J = 2x
+        0
+        """
         rhs = [*self.system.rhs, *self.velocity]
         return ODE((*self.parameters, *self.objects), rhs, name="parameters and objects")
 
@@ -120,7 +190,19 @@ class Pushforward:
         return f"Pushforward({body}; gradient flow: {self.is_gradient_flow()})"
 
     def latex(self) -> str:
-        """The object dynamics as aligned LaTeX, ``\\dot o_i = (J F)_i``."""
+        """The object dynamics as aligned LaTeX, ``\\dot o_i = (J F)_i``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import limitdyn as ld
+        >>> x, o = sp.symbols("x o")
+        >>> f = (o - 1) ** 2 / 2
+        >>> pf = ld.pushforward(ld.ODE([x], [-sp.diff(f.subs(o, x**2), x)]), [x**2], objects=[o],
+        ...                     loss=f)
+        >>> print(pf.latex())
+        \\begin{aligned}\\dot{o} &= - 4 x^{2} \\left(x^{2} - 1\\right)\\end{aligned}
+        """
         lines = [
             rf"\dot{{{sp.latex(o)}}} &= {sp.latex(v)}" for o, v in zip(self.objects, self.velocity)
         ]

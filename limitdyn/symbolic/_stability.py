@@ -287,7 +287,7 @@ class StabilityReport:
         >>> # explicit Euler on x' = -x, y' = -10 y: stable iff |1 - 10 tau| < 1
         >>> ld.linear_stability(ld.explicit([-x, -10 * y], [x, y]), at=[0, 0]).stable_steps()
         Interval.open(0, 1/5)
-        >>> # simultaneous gradient descent-ascent on min_x max_y xy: rho = sqrt(1 + tau^2) > 1 always
+        >>> # simultaneous descent-ascent on min_x max_y xy: rho = sqrt(1 + tau^2) > 1 always
         >>> ld.linear_stability(ld.simultaneous([(x, [-y]), (y, [x])]), at=[0, 0]).stable_steps()
         EmptySet
         """
