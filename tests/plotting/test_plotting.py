@@ -27,6 +27,7 @@ from limitdyn.numeric import (
     WeakConvergenceStudy,
 )
 from limitdyn.numeric._drift import InvariantDrift
+from limitdyn.numeric._jet_fields import ModifiedFlow
 from limitdyn.numeric._stability_region import StabilityRegion
 from limitdyn.particles import (
     WGAN,
@@ -127,6 +128,17 @@ def test_trajectory_plots_take_a_label(traj: Trajectory) -> None:
     assert [line.get_label() for line in ax.lines] == ["GD: x", "GD: y"]
     ax = _draw("given axes", lambda **kw: traj.plot_phase(x, "y", label="orbit", **kw))
     assert [line.get_label() for line in ax.lines] == ["orbit"]
+
+
+def test_modified_flow_plot_draws_the_modified_solution(ax_mode: str) -> None:
+    """Explicit Euler on x' = -x: the order-1 modified field is -(1 + tau/2) x
+    (Hairer, Lubich, Wanner, GNI IX.1, f - tau/2 f'f), so the drawn curve is
+    exp(-(1 + tau/2) t)."""
+    flow = ld.modified_flow(ld.JetField([-x], [x]), [1.0], tau=0.1, order=1, t_end=2.0)
+    ax = _draw(ax_mode, flow.plot)
+    (line,) = ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), flow.t)
+    np.testing.assert_allclose(line.get_ydata(), np.exp(-1.05 * flow.t), rtol=1e-8)
 
 
 def test_plot_phase_draws_the_orbit(traj: Trajectory, ax_mode: str) -> None:
@@ -252,6 +264,7 @@ PLOT_METHODS = {
     "EDIResidual.plot": EDIResidual.plot,
     "InvariantDrift.plot": InvariantDrift.plot,
     "AggregationFlow.plot": AggregationFlow.plot,
+    "ModifiedFlow.plot": ModifiedFlow.plot,
     # drawn with and without ax in tests/plotting/test_weak_plots.py
     "StochasticPaths.plot": StochasticPaths.plot,
     "WeakConvergenceStudy.plot": WeakConvergenceStudy.plot,
