@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from .._engine import Engine, get_engine
+from .._model_checks import free_symbols_of
 from .._scheme import ExplicitStage, Scheme
 from .._validate import non_negative_int, positive_float
 from ..errors import InputError, SchemeError, SolverError
@@ -487,27 +488,9 @@ def jet_field(scheme: Scheme, *, params: Any = None, engine: str | Engine = "aut
     if stage.targets != scheme.variables:
         raise SchemeError("the explicit stage must update every variable")
     field = [(value - v) / scheme.step for v, value in zip(scheme.variables, stage.values)]
-    if scheme.step in _symbols_of(field):  # rare: a field written with tau in it
+    if scheme.step in free_symbols_of(field):  # rare: a field written with tau in it
         field = [_step_free(f, v, scheme.step) for v, f in zip(scheme.variables, field)]
     return JetField(field, scheme.variables, params=params, engine=engine)
-
-
-def _symbols_of(exprs: Sequence[sp.Basic]) -> set[sp.Basic]:
-    """The symbols in ``exprs``, each distinct subexpression object visited once (a tree
-    walk such as ``free_symbols`` revisits shared parts: quadratic for a network's field)."""
-    seen: set[int] = set()
-    found: set[sp.Basic] = set()
-    stack = list(exprs)
-    while stack:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        if e.is_Symbol:
-            found.add(e)
-        else:
-            stack.extend(e.args)
-    return found
 
 
 def _step_free(f: sp.Expr, v: sp.Symbol, step: sp.Symbol) -> sp.Expr:
