@@ -308,7 +308,10 @@ class Store:
         root = Path(path)
         if root.exists() and not root.is_dir():
             raise InputError(f"store {str(root)!r} is a file, not a directory")
-        if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
+        # one listing, not exists() then iterdir(): a driver creating the store writes the
+        # marker before anything else, so any listing with entries but no marker is foreign
+        entries = set(os.listdir(root)) if root.is_dir() else set()
+        if entries and MARKER not in entries:
             raise InputError(
                 f"store {str(root)!r} is a non-empty directory that is not a sweep store "
                 f"(no {MARKER} file); give a new or empty directory"
@@ -320,14 +323,17 @@ class Store:
         self.claims = root / "claims"
         self.stale_after = float(stale_after)
         self.owner = {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex}
-        for d in (self.results, self.claims):
-            d.mkdir(parents=True, exist_ok=True)
+        # the marker first, then the folders: a second driver opening the same new store
+        # at the same moment must never see folders without the marker
+        root.mkdir(parents=True, exist_ok=True)
         marker = root / MARKER
         if not marker.exists():
             with contextlib.suppress(FileExistsError):
                 fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 os.write(fd, f"limitdyn sweep store, format {FORMAT}\n".encode())
                 os.close(fd)
+        for d in (self.results, self.claims):
+            d.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
