@@ -194,9 +194,84 @@ def _implicit_stage_lines(
     return lines
 
 
+def _presented_blocks(
+    ode: ODE, rename: Renaming, names: Names
+) -> tuple[list[str], list[str]] | None:
+    """Lines of ``rhs`` and ``jac`` from the ODE's shared-subexpression presentation
+    (``ode._presentation``: ``(replacements, reduced)`` equal to its right-hand side, or
+    a callable returning it or None; set by :meth:`~limitdyn.ModifiedEquation.ode` from
+    :meth:`~limitdyn.ModifiedEquation.cse`),
+    or None when it has none. The Jacobian is formed in forward mode through the
+    replacements: ``d s_k / d v = de_k/dv + sum_j de_k/ds_j d s_j/dv``, each derivative
+    one more shared subexpression, so nothing is expanded."""
+    presented = getattr(ode, "_presentation", None)
+    if callable(presented):
+        presented = presented()
+    if presented is None:
+        return None
+    replacements, reduced = presented
+    stand = [rename[v] for v in ode.variables]
+    local = dict(names)
+    known = set(rename.values())
+    rhs_lines, jac_lines = [], []
+    grads: dict[sp.Basic, list[sp.Expr]] = {}  # d s_k / d v, on the printed names
+
+    def gradient(e: sp.Expr) -> list[sp.Expr]:
+        out = []
+        for i, w in enumerate(stand):
+            d = sp.diff(e, w)
+            for s in e.free_symbols & grads.keys():
+                d += sp.diff(e, s) * grads[s][i]
+            out.append(d)
+        return out
+
+    for k, (sym, val) in enumerate(replacements):
+        e = _stand_in(val, rename)
+        if not e.free_symbols <= known:
+            return None  # not on the variables and parameters: print the expanded field
+        text = f"c{k}"
+        rhs_lines.append(f"    {text} = {print_expr(e, local, where='a common subexpression')}")
+        jac_lines.append(rhs_lines[-1])
+        new = sp.Dummy(text)
+        local[new] = text
+        known.add(new)
+        grads[new] = []
+        for i, d in enumerate(gradient(e)):
+            if d.is_Number:  # a constant derivative (often 0) needs no line
+                grads[new].append(d)
+                continue
+            name = f"g{k}_{i}"
+            jac_lines.append(f"    {name} = {print_expr(d, local, where='a derivative')}")
+            g = sp.Dummy(name)
+            local[g] = name
+            known.add(g)
+            grads[new].append(g)
+        rename = {**rename, sym: new}
+    column = [_stand_in(e, rename) for e in reduced]
+    if not all(e.free_symbols <= known for e in column):
+        return None
+    for i, e in enumerate(column):
+        rhs_lines.append(f"    out[{i}] = {print_expr(e, local, where='the ODE (shared form)')}")
+        for j, d in enumerate(gradient(e)):
+            jac_lines.append(f"    out[{i}, {j}] = {print_expr(d, local, where='the Jacobian')}")
+    return rhs_lines, jac_lines
+
+
 def ode_source(ode: ODE, parameters: Sequence[sp.Symbol]) -> str:
     """Source of ``rhs(t, y, p) -> ndarray (d,)`` and ``jac(t, y, p) -> ndarray (d, d)``."""
     rename, names = _renaming(ode.variables, parameters, None)
+    presented = _presented_blocks(ode, rename, names)
+    if presented is not None:
+        d = ode.dim
+        head = [f"    v{i} = y[{i}]" for i in range(d)]
+        head += [f"    p{j} = p[{j}]" for j in range(len(parameters))]
+        rhs_lines, jac_lines = presented
+        lines = ["def rhs(t, y, p):", *head, f"    out = np.empty({d})", *rhs_lines]
+        lines += ["    return out", "", "def jac(t, y, p):", *head]
+        lines += [f"    out = np.empty(({d}, {d}))", *jac_lines, "    return out"]
+        source = "\n".join(lines) + "\n"
+        check_source(source)
+        return source
     rhs = [_stand_in(e, rename) for e in ode.rhs]
     _checked(rhs, names, [f"the ODE (field of {v})" for v in ode.variables])
     jac = list(sp.Matrix(rhs).jacobian([rename[v] for v in ode.variables]))

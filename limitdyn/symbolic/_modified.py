@@ -9,6 +9,7 @@ text, CSE). It is computed by :func:`~limitdyn.modified_equation`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
@@ -146,11 +147,16 @@ class ModifiedEquation:
         """
         k = self._order(order)
         label = f"order-{k} modified equation"
-        return ODE(
+        ode = ODE(
             self.variables,
             self.field(order=k),
             name=f"{label} of {self.name}" if self.name else label,
         )
+        if self.compact is not None:
+            # code generation prints the shared form of cse() (computed when code is
+            # generated, not here); ODE.subs and equality ignore it
+            object.__setattr__(ode, "_presentation", functools.partial(self.compact, k))
+        return ode
 
     def restrict(self, variables: Any) -> ModifiedEquation:
         """The modified equation of a closed subsystem.
