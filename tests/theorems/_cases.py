@@ -27,14 +27,6 @@ def budget(n: int) -> int:
     return n if settings.default.max_examples <= 30 else 10 * n
 
 
-def small_rationals(*, bound: int = 3, nonzero: bool = False) -> st.SearchStrategy[sp.Rational]:
-    """``p/q`` with ``|p| <= bound``, ``1 <= q <= bound`` (shrinks towards 0, or 1)."""
-    ints = (
-        st.integers(1, bound) | st.integers(-bound, -1) if nonzero else st.integers(-bound, bound)
-    )
-    return st.builds(sp.Rational, ints, st.integers(1, bound))
-
-
 class BoundedField(NamedTuple):
     """``f(x) = sum_j W[:, j] act_j(A_j . x + b_j)`` with ``act_j`` in {tanh, sin}.
 
@@ -53,14 +45,14 @@ def bounded_fields(draw: st.DrawFn, *, dim: int = 2, units: int = 2) -> BoundedF
     """A smooth, bounded, globally Lipschitz field with its constants ``C_f`` and ``L``
     (the hypotheses of Turinici's Lemma 1), never identically zero."""
     vs = tuple(lst.SYMBOLS[:dim])
-    w = [[draw(small_rationals()) for _ in range(units)] for _ in range(dim)]
+    w = [[draw(lst.coefficients()) for _ in range(units)] for _ in range(dim)]
     if all(c == 0 for row in w for c in row):
         w[0][0] = sp.Integer(1)
-    a = [[draw(small_rationals(bound=2)) for _ in range(dim)] for _ in range(units)]
+    a = [[draw(lst.coefficients(bound=2)) for _ in range(dim)] for _ in range(units)]
     for row in a:  # a unit with A_j = 0 is a constant: keep the field non-constant
         if all(c == 0 for c in row):
             row[0] = sp.Integer(1)
-    b = [draw(small_rationals(bound=2)) for _ in range(units)]
+    b = [draw(lst.coefficients(bound=2)) for _ in range(units)]
     acts = [draw(st.sampled_from((sp.tanh, sp.sin))) for _ in range(units)]
     pre = [sum((c * v for c, v in zip(row, vs)), sp.S.Zero) + bj for row, bj in zip(a, b)]
     field = tuple(
@@ -80,7 +72,7 @@ def rational_orthogonal(draw: st.DrawFn, n: int) -> sp.Matrix:
     s = sp.zeros(n, n)
     for i in range(n):
         for j in range(i + 1, n):
-            s[i, j] = draw(small_rationals(bound=2))
+            s[i, j] = draw(lst.coefficients(bound=2))
             s[j, i] = -s[i, j]
     q = (sp.eye(n) - s) * (sp.eye(n) + s).inv()
     if draw(st.booleans()):

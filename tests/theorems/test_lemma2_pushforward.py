@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import limitdyn as ld
 from limitdyn.testing import strategies as lst
 
-from ._cases import budget, rational_orthogonal, small_rationals
+from ._cases import budget, rational_orthogonal
 
 XS = sp.symbols("x0:2", real=True)
 OS = sp.symbols("o0:2", real=True)
@@ -37,7 +37,7 @@ def maps_and_losses(draw: st.DrawFn) -> tuple[list[sp.Expr], sp.Expr]:
     random polynomial loss ``f`` of degree <= 3 on the objects."""
     g = [
         draw(lst.polynomials(XS, max_degree=2, max_terms=3, bound=2))
-        + sum((draw(small_rationals(bound=2)) * v for v in XS), sp.S.Zero)
+        + sum((draw(lst.coefficients(bound=2)) * v for v in XS), sp.S.Zero)
         for _ in OS
     ]
     f = draw(lst.polynomials(OS, max_degree=3, max_terms=4, bound=2))
@@ -61,7 +61,7 @@ def test_object_velocity_is_minus_grad_f_times_j_j_transpose(case) -> None:
 
 
 @settings(max_examples=budget(10))
-@given(rational_orthogonal(2), st.lists(small_rationals(), min_size=2, max_size=2), st.data())
+@given(rational_orthogonal(2), st.lists(lst.coefficients(), min_size=2, max_size=2), st.data())
 def test_orthonormal_jacobian_gives_a_gradient_flow(q, shift, data) -> None:
     """Lemma 2.2: with ``g(x) = Q x + b``, ``Q`` orthogonal (``J J^T = I``), the object
     follows the gradient flow ``o' = -grad f(o)``; scaling ``Q`` by 2 multiplies the
@@ -81,7 +81,7 @@ def test_orthonormal_jacobian_gives_a_gradient_flow(q, shift, data) -> None:
 
 
 @settings(max_examples=budget(15))
-@given(maps_and_losses(), st.lists(small_rationals(), min_size=2, max_size=2), st.data())
+@given(maps_and_losses(), st.lists(lst.coefficients(), min_size=2, max_size=2), st.data())
 def test_stationary_with_injective_jacobian_is_critical(case, point, data) -> None:
     """Lemma 2.3: where the flow (36) is stationary and ``J^T`` is injective, ``g(x*)`` is
     a critical point of ``f``. With ``f(o) = |o - g(x*) + w|^2 / 2`` the slope at the
@@ -97,7 +97,7 @@ def test_stationary_with_injective_jacobian_is_critical(case, point, data) -> No
     elif how == "zero":
         w = sp.zeros(2, 1)
     else:
-        w = sp.Matrix(data.draw(st.lists(small_rationals(), min_size=2, max_size=2)))
+        w = sp.Matrix(data.draw(st.lists(lst.coefficients(), min_size=2, max_size=2)))
     centre = [gi.xreplace(dict(zip(XS, point))) - wi for gi, wi in zip(g, w)]
     f = sum(((o - c) ** 2 for o, c in zip(OS, centre)), sp.S.Zero) / 2
     pf = ld.pushforward(_flow(f, g), g, objects=OS, loss=f)
