@@ -260,31 +260,22 @@ def _presented_blocks(
 def ode_source(ode: ODE, parameters: Sequence[sp.Symbol]) -> str:
     """Source of ``rhs(t, y, p) -> ndarray (d,)`` and ``jac(t, y, p) -> ndarray (d, d)``."""
     rename, names = _renaming(ode.variables, parameters, None)
+    d = ode.dim
     presented = _presented_blocks(ode, rename, names)
     if presented is not None:
-        d = ode.dim
-        head = [f"    v{i} = y[{i}]" for i in range(d)]
-        head += [f"    p{j} = p[{j}]" for j in range(len(parameters))]
         rhs_lines, jac_lines = presented
-        lines = ["def rhs(t, y, p):", *head, f"    out = np.empty({d})", *rhs_lines]
-        lines += ["    return out", "", "def jac(t, y, p):", *head]
-        lines += [f"    out = np.empty(({d}, {d}))", *jac_lines, "    return out"]
-        source = "\n".join(lines) + "\n"
-        check_source(source)
-        return source
-    rhs = [_stand_in(e, rename) for e in ode.rhs]
-    _checked(rhs, names, [f"the ODE (field of {v})" for v in ode.variables])
-    jac = list(sp.Matrix(rhs).jacobian([rename[v] for v in ode.variables]))
-    _checked(jac, names, ["the ODE (its Jacobian)"] * len(jac))
-    d = ode.dim
+    else:
+        rhs = [_stand_in(e, rename) for e in ode.rhs]
+        _checked(rhs, names, [f"the ODE (field of {v})" for v in ode.variables])
+        jac = list(sp.Matrix(rhs).jacobian([rename[v] for v in ode.variables]))
+        _checked(jac, names, ["the ODE (its Jacobian)"] * len(jac))
+        rhs_lines = _print_block(rhs, [f"out[{i}]" for i in range(d)], "    ", "c", names)
+        jac_targets = [f"out[{i}, {j}]" for i in range(d) for j in range(d)]
+        jac_lines = _print_block(jac, jac_targets, "    ", "c", names)
     head = [f"    v{i} = y[{i}]" for i in range(d)]
     head += [f"    p{j} = p[{j}]" for j in range(len(parameters))]
-    lines = ["def rhs(t, y, p):", *head, f"    out = np.empty({d})"]
-    lines += _print_block(rhs, [f"out[{i}]" for i in range(d)], "    ", "c", names)
-    lines.append("    return out")
-    lines += ["", "def jac(t, y, p):", *head, f"    out = np.empty(({d}, {d}))"]
-    jac_targets = [f"out[{i}, {j}]" for i in range(d) for j in range(d)]
-    lines += _print_block(jac, jac_targets, "    ", "c", names)
+    lines = ["def rhs(t, y, p):", *head, f"    out = np.empty({d})", *rhs_lines, "    return out"]
+    lines += ["", "def jac(t, y, p):", *head, f"    out = np.empty(({d}, {d}))", *jac_lines]
     lines.append("    return out")
     source = "\n".join(lines) + "\n"
     check_source(source)
