@@ -167,19 +167,20 @@ def _at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], where: str) -> sp.
             f"({derivative}); declare the variables real (sp.Symbol(..., real=True)) or "
             "write the field without it"
         )
-    check_smooth_at(derivative, point, where=where)
-    return derivative.xreplace(point)
+    return check_smooth_at(derivative, point, where=where)
 
 
-def check_smooth_at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], *, where: str) -> None:
-    """Refuse a derivative that does not exist at ``point``: a ``DiracDelta``,
-    ``Heaviside`` or ``sign`` (from ``Abs``, ``Max``, ...) whose argument vanishes there,
-    or a non-finite value: the field has a kink or a pole, and no linearisation.
+def check_smooth_at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], *, where: str) -> sp.Expr:
+    """The value of ``derivative`` at ``point``, refused where it does not exist there: a
+    ``DiracDelta``, ``Heaviside`` or ``sign`` (from ``Abs``, ``Max``, ...) whose argument
+    vanishes there, or a non-finite value: the field has a kink or a pole, and no
+    linearisation.
 
     Examples
     --------
     >>> x = sp.Symbol("x", real=True)
     >>> check_smooth_at(sp.sign(x), {x: sp.Integer(1)}, where="f")
+    1
     >>> check_smooth_at(sp.sign(x), {x: sp.Integer(0)}, where="f")
     Traceback (most recent call last):
     ...
@@ -192,11 +193,13 @@ def check_smooth_at(derivative: sp.Expr, point: dict[sp.Symbol, sp.Expr], *, whe
                 f"{where} is not differentiable at {text} ({kink} has its jump there): "
                 "there is no linearisation; choose a point where the field is smooth"
             )
-    if derivative.xreplace(point).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+    value = derivative.xreplace(point)
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         raise InputError(
             f"{where} is not differentiable at {text} (its derivative {derivative} is not "
             "finite there): there is no linearisation"
         )
+    return value
 
 
 def _stage_jacobian(

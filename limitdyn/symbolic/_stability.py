@@ -560,9 +560,11 @@ def linear_stability(system: Any, *, at: Any, tau: Any = None) -> StabilityRepor
                 raise InputError(
                     f"at is not an equilibrium: {v}' = {sp.simplify(f.xreplace(point))} there"
                 )
-        for entry in system.jacobian:
-            check_smooth_at(entry, point, where="the ODE's field")
-        jac = sp.ImmutableMatrix(system.jacobian.xreplace(point).applyfunc(sp.simplify))
+        jac = sp.ImmutableMatrix(
+            system.jacobian.applyfunc(
+                lambda e: sp.simplify(check_smooth_at(e, point, where="the ODE's field"))
+            )
+        )
         return StabilityReport(variables, point, jac, _eigenvalues(jac), "ode")
     jac = scheme_jacobian(scheme, point)
     value = None
