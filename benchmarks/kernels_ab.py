@@ -11,6 +11,7 @@ Usage::
 
     .venv/bin/python benchmarks/kernels_ab.py 471af5a WORKTREE
     .venv/bin/python benchmarks/kernels_ab.py HEAD~1 HEAD --size 1000 1000 64 16 256 --rounds 6
+    .venv/bin/python benchmarks/kernels_ab.py WORKTREE /tmp/variant.py   # a file path
 
 Threads: numba's default (all cores; set ``NUMBA_NUM_THREADS`` to change). The first call
 per revision compiles its kernels (about a minute each); the numba cache in
@@ -38,6 +39,8 @@ NAMES = ("generator forward", "critic gradient", "critic input gradient", "gener
 def _source(rev: str) -> str:
     if rev == "WORKTREE":
         return (ROOT / KERNELS).read_text()
+    if rev.endswith(".py"):  # a variant of the kernel module kept outside the repository
+        return Path(rev).read_text()
     return subprocess.run(
         ["git", "show", f"{rev}:{KERNELS}"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
@@ -64,7 +67,9 @@ def _time_step(kr, arrays: dict) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("revs", nargs="+", help="git revisions, or WORKTREE")
+    parser.add_argument(
+        "revs", nargs="+", help="git revisions, WORKTREE, or paths of kernel files (*.py)"
+    )
     parser.add_argument(
         "--size",
         nargs=5,
@@ -114,7 +119,7 @@ def main() -> None:
         total = float((CALLS_PER_STEP * b).sum())
         base = total if base is None else base
         print(
-            f"{rev:>12} "
+            f"{Path(rev).stem if rev.endswith('.py') else rev:>12} "
             + " ".join(f"{1e3 * x:22.3f}" for x in b)
             + f" {1e3 * total:10.2f} {1 / total:8.1f}  ({base / total:.2f}x of the first)"
         )

@@ -41,7 +41,13 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from limitdyn.particles._driver import RNG_BLOCK
+
 SIZES = [(1000, 1000, 2, 2, 256), (10000, 10000, 2, 2, 256), (1000, 1000, 64, 16, 256)]
+# RNG_BLOCK: the steps of random inputs that ``WGAN.run`` draws at once. Every timed run is
+# a whole number of such blocks, so that a short timed run pays for its draws per step as a
+# long training run does (at K = 64 one block's draw takes ~26 ms: over the 3 steps timed
+# before, a 7 % charge that no real run pays).
 N_CRITIC = 5
 THREADS = 2
 REPEATS = 5  # best of, for every engine: the machine is shared and noisy
@@ -359,6 +365,14 @@ def main() -> None:
         default=None,
         help=f"comma-separated peers (default {','.join(PEERS)}; --quick: without torch-old)",
     )
+    parser.add_argument(
+        "--size",
+        nargs=5,
+        type=int,
+        action="append",
+        metavar=("N", "M", "K", "L", "m"),
+        help="a size to measure instead of the three of the issue (repeatable)",
+    )
     args = parser.parse_args()
     repeats = 2 if args.quick else REPEATS
     default = [p for p in PEERS if p != "torch-old"] if args.quick else PEERS
@@ -413,11 +427,12 @@ def main() -> None:
     print("-" * len(header))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for N, M, K, L, m in SIZES:
+        for N, M, K, L, m in args.size or SIZES:
             work = N * K * m
-            steps = max(3, int(2e8 / (work * (N_CRITIC + 2) * max(1, L / 2))))
+            steps = int(2e8 / (work * (N_CRITIC + 2) * max(1, L / 2)))
             if args.quick:
-                steps = max(2, steps // 4)
+                steps //= 4
+            steps = RNG_BLOCK * max(1, round(steps / RNG_BLOCK))
             ref = str(Path(tmp) / f"ref_{N}_{K}_{L}.npz")
             fmt = dict(N=N, M=M, K=K, L=L, m=m, steps=steps, n_critic=N_CRITIC)
             fmt.update(threads=THREADS, repeats=repeats)

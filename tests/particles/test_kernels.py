@@ -198,6 +198,10 @@ def test_float32_tracks_float64() -> None:
         # N and M over one particle block
         (4, 3, 260, 270, 7),
         (6, 12, 257, 9, 10),
+        # the four-particle passes of the generator (L > 2): N = 7 leaves a pair and a
+        # single particle in the forward pass and a padded quad in the backward pass, and
+        # m = 300 spans two row blocks, whose sums the backward pass adds per particle
+        (3, 6, 7, 5, 300),
     ],
 )
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
