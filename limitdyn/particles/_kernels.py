@@ -38,13 +38,17 @@ two coordinates), so that inputs and accumulators are loaded and stored once for
 them; the backward pass recomputes the activations instead of storing ``batch x N x K``
 intermediates; threads reduce into private buffers.
 
-The generator backward pass for ``L > 2`` runs in the forward pass's layout (batch rows
-vectorised, four particles a pass) and forms its sums over the rows as dot products whose
-accumulators stay in registers: sixteen a pass, a GEMM-like ``(L, rows) x (rows, 4)`` block.
-Those sums need reassociated additions to vectorise, which only the two functions that form
-them allow (``reassoc`` in :func:`_jit`); their rounding differs from a sequential sum by a
-few ulps (2.8e-16 relative at (N, M, K, L, m) = (1e3, 1e3, 64, 16, 256)), everything else
-is bitwise the same as the row-by-row order.
+The parameter gradients where the points have more than two coordinates (the generator
+backward pass for ``L > 2``, the critic gradient for ``K > 2``; :func:`_rows_grads`) run in
+the forward pass's layout (batch rows vectorised, four particles a pass) and form their sums
+over the rows as dot products whose accumulators stay in registers: sixteen a pass, a
+GEMM-like ``(d, rows) x (rows, 4)`` block. Those sums need reassociated additions to
+vectorise, which only the two functions that form them allow (``reassoc`` in :func:`_jit`).
+Their rounding differs from a sequential sum's by a few ulps of the terms (the generator's
+velocity by 2.8e-16 of its largest entry at (N, M, K, L, m) = (1e3, 1e3, 64, 16, 256); the
+critic's by 2e-13 of its largest, because its real and generated terms cancel, while its
+error against an exact sum is 5.7e-17 of the summed magnitudes, against 1.5e-16 for the
+sequential order).
 
 Offset indices are unsigned: an inner loop reads ``R[row, oi]`` with
 ``oi = np.uint64(off) + i`` and ``i`` from ``range(np.uint64(n))``, never ``R[row, off + i]``.
@@ -90,7 +94,8 @@ ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2}
 
 # block sizes (rows of the batch, particles) of the parallel tasks
 ROW_BLOCK = 64
-#: rows per task of the generator forward pass (long vectors amortise the per-unit work)
+#: rows per task of the generator forward pass (long vectors amortise the per-unit work),
+#: and per pass of the gradients in the row layout (``_rows_grads``; 64 and 128 were slower)
 GEN_ROW_BLOCK = 256
 PARTICLE_BLOCK = 256
 
@@ -1302,6 +1307,17 @@ def _critic_grad_task(
     M = W.shape[1]
     j0 = task * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, M - j0)
+    if K > 2:  # in the forward pass's layout (see _rows_grads)
+        acc = np.zeros((K + 2, (n + 3) // 4 * 4), dtype=W.dtype)
+        for src in range(2):
+            Y = X if src == 0 else G
+            weights = np.full((1, Y.shape[1]), wx if src == 0 else wg)
+            _rows_grads(W, j0, n, Y, weights, 0, kind, acc, GEN_ROW_BLOCK)
+        oj = np.uint64(j0)
+        for row in range(K + 2):
+            for jj in range(np.uint64(n)):
+                grad[row, oj + jj] = acc[row, jj]
+        return
     gal = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     ggam = np.zeros(PARTICLE_BLOCK, dtype=W.dtype)
     gbet = np.zeros((K, PARTICLE_BLOCK), dtype=W.dtype)
@@ -1332,7 +1348,8 @@ def critic_grad(
 
     ``psi(y; w) = grad_w [alpha act(beta . y + gamma)]``. Shapes: ``W (K+2, M)``,
     ``X (K, m)``, ``G (K, m')``, ``grad (K+2, M)``. Parallel over particle blocks;
-    the inner loops run over the particles of the block.
+    the inner loops run over the particles of the block (``K <= 2``) or over the points
+    (``K > 2``, :func:`_rows_grads`).
     """
     for task in prange((W.shape[1] + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK):
         _critic_grad_task(W, X, G, wx, wg, kind, grad, task)
@@ -1587,55 +1604,56 @@ def _dot_rows4(
 
 
 @_jit()
-def _gen_backward_rows(
-    P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: np.ndarray, task: int
+def _rows_grads(
+    S: np.ndarray,
+    i0: int,
+    n: int,
+    Y: np.ndarray,
+    weights: np.ndarray,
+    wrow: int,
+    kind: int,
+    acc: np.ndarray,
+    rows: int,
 ) -> None:
-    """:func:`_gen_backward_task` for ``L > 2`` in the forward's layout (rows vectorised).
+    """:func:`_point_grads` in the forward pass's layout (batch rows vectorised), ``d > 2``.
 
-    The block's particles are copied into ``A`` (padded with zero particles to a multiple
-    of four); four particles a pass over a block of batch rows: pre-activations as in the
-    forward pass (:func:`_affine_fill4`, bitwise the same), activations, then the row sums
-    of :func:`_quad_terms` and :func:`_dot_rows4`, whose accumulators live in registers (a
-    GEMM-like ``(L, rows) x (rows, 4)`` product; the particle-major form loads and stores
-    every accumulator once per four points).
+    Adds ``sum_r weights[wrow, r] grad_theta [a act(b . y_r + c)]`` for the particles
+    ``i0:i0+n`` of ``S (d+2, .)`` (rows ``a``, ``b``, ``c``) and the points ``Y (d, m)``
+    into ``acc (d+2, >= n)`` (the same rows). The particles are copied into ``A``, padded
+    with zero particles to a multiple of four; four particles a pass over ``rows`` batch
+    rows at a time: pre-activations as in the forward pass (:func:`_affine_fill4`),
+    activations, then the sums over the rows of :func:`_quad_terms` and :func:`_dot_rows4`,
+    whose accumulators live in registers (a GEMM-like ``(d, rows) x (rows, 4)`` block,
+    where the particle-major form loads and stores every accumulator once per four points).
     """
-    L = P.shape[1] - 2
-    N = P.shape[2]
-    m = Z.shape[1]
-    npb = (N + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
-    k = task // npb
-    i0 = (task % npb) * PARTICLE_BLOCK
-    n = min(PARTICLE_BLOCK, N - i0)
+    d = Y.shape[0]
+    m = Y.shape[1]
     n4 = (n + 3) // 4 * 4
-    A = np.zeros((L + 2, n4), dtype=P.dtype)
+    A = np.zeros((d + 2, n4), dtype=S.dtype)
     o = np.uint64(i0)
-    for row in range(L + 2):
+    for row in range(d + 2):
         for ii in range(np.uint64(n)):
-            A[row, ii] = P[k, row, o + ii]
-    acc = np.zeros((L + 2, n4), dtype=P.dtype)
-    U = np.empty((4, GEN_ROW_BLOCK), dtype=P.dtype)
-    Sv = np.empty((4, GEN_ROW_BLOCK), dtype=P.dtype)
-    Dv = np.empty((4, GEN_ROW_BLOCK), dtype=P.dtype)
-    T = np.empty((4, GEN_ROW_BLOCK), dtype=P.dtype)
-    for r0 in range(0, m, GEN_ROW_BLOCK):
-        nr = min(GEN_ROW_BLOCK, m - r0)
+            A[row, ii] = S[row, o + ii]
+    U = np.empty((4, rows), dtype=S.dtype)
+    Sv = np.empty((4, rows), dtype=S.dtype)
+    Dv = np.empty((4, rows), dtype=S.dtype)
+    T = np.empty((4, rows), dtype=S.dtype)
+    for r0 in range(0, m, rows):
+        nr = min(rows, m - r0)
         for j in range(0, n4, 4):
-            _affine_fill4(U, nr, A, 1, j, L + 1, Z, 0, r0, L)
+            _affine_fill4(U, nr, A, 1, j, d + 1, Y, 0, r0, d)
             for q in range(4):
                 act_block(U[q], Sv[q], Dv[q], nr, kind)
-            g0, g1, g2, g3, c0, c1, c2, c3 = _quad_terms(Sv, Dv, E, k, r0, A, j, T, nr)
+            g0, g1, g2, g3, c0, c1, c2, c3 = _quad_terms(Sv, Dv, weights, wrow, r0, A, j, T, nr)
             acc[0, j] += g0
             acc[0, j + 1] += g1
             acc[0, j + 2] += g2
             acc[0, j + 3] += g3
-            acc[L + 1, j] += c0
-            acc[L + 1, j + 1] += c1
-            acc[L + 1, j + 2] += c2
-            acc[L + 1, j + 3] += c3
-            _dot_rows4(Z, L, r0, T, nr, acc, 1, j)
-    for row in range(L + 2):
-        for ii in range(np.uint64(n)):
-            grad[k, row, o + ii] = acc[row, ii] / m
+            acc[d + 1, j] += c0
+            acc[d + 1, j + 1] += c1
+            acc[d + 1, j + 2] += c2
+            acc[d + 1, j + 3] += c3
+            _dot_rows4(Y, d, r0, T, nr, acc, 1, j)
 
 
 @_jit()
@@ -1643,20 +1661,24 @@ def _gen_backward_task(
     P: np.ndarray, Z: np.ndarray, E: np.ndarray, kind: int, grad: np.ndarray, task: int
 ) -> None:
     L = P.shape[1] - 2
-    if L > 2:
-        _gen_backward_rows(P, Z, E, kind, grad, task)
-        return
     N = P.shape[2]
     m = Z.shape[1]
     npb = (N + PARTICLE_BLOCK - 1) // PARTICLE_BLOCK
     k = task // npb
     i0 = (task % npb) * PARTICLE_BLOCK
     n = min(PARTICLE_BLOCK, N - i0)
+    o = np.uint64(i0)
+    if L > 2:  # in the forward pass's layout (see _rows_grads)
+        acc = np.zeros((L + 2, (n + 3) // 4 * 4), dtype=P.dtype)
+        _rows_grads(P[k], i0, n, Z, E, k, kind, acc, GEN_ROW_BLOCK)
+        for row in range(L + 2):
+            for ii in range(np.uint64(n)):
+                grad[k, row, o + ii] = acc[row, ii] / m
+        return
     ga = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gc = np.zeros(PARTICLE_BLOCK, dtype=P.dtype)
     gb = np.zeros((L, PARTICLE_BLOCK), dtype=P.dtype)
     _point_grads(P[k], i0, n, Z, E, k, kind, ga, gc, gb)
-    o = np.uint64(i0)
     for ii in range(np.uint64(n)):
         grad[k, 0, o + ii] = ga[ii] / m
         grad[k, L + 1, o + ii] = gc[ii] / m
