@@ -131,12 +131,17 @@ class ParticleModel(abc.ABC, Generic[StateT]):
         that does not say is checked on its result, after the run)."""
         return {}
 
+    def _particle_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The shapes of the arrays :meth:`init_particles` returns (found by drawing them
+        once, unless a model knows them: WGAN's are a 12 ms draw at 1e3 x 64 x 18)."""
+        parts = self.init_particles(seed=0)
+        arrays = parts if isinstance(parts, tuple) else (parts,)
+        return tuple(np.shape(a) for a in arrays)
+
     def _record_bytes(self) -> int:
         """About the memory one snapshot keeps: the particles (in the shapes of
         :meth:`init_particles`), the losses, a few metrics and the bookkeeping."""
-        parts = self.init_particles(seed=0)
-        arrays = parts if isinstance(parts, tuple) else (parts,)
-        particles = sum(8 * int(np.size(a)) + 128 for a in arrays)
+        particles = sum(8 * int(np.prod(shape)) + 128 for shape in self._particle_shapes())
         return particles + 8 * (len(self.loss_names) + 8) + 64
 
     @abc.abstractmethod

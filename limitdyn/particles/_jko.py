@@ -389,30 +389,22 @@ def wgan_jko_block(
     """``Zg.shape[0]`` WGAN steps with an implicit generator step, in place (SGD only).
 
     Each step runs the ``n_critic`` explicit projected critic substeps of ``wgan_block``
-    (``W <- Proj_Q(W + eta_c gscale_c grad)``), then the generator's minimising movement
+    (the engine's ``critic_substeps``: ``W <- Proj_Q(W + eta_c gscale_c grad)``), then
+    the generator's minimising movement
     ``P' = P + eta_g gscale_g V(P'; W, Zg[st])``, ``V = N d/d theta mean f(g(z))``: the
     JKO step of the generator's cost ``-mean f(g(z))`` at the new critic (Turinici's
     alternating proximal steps, eqs. (8)-(9), with the critic's step explicit). Layouts
     and losses as in ``wgan_block``. Returns the first non-finite step, or -1.
     """
-    kind, eta_g, eta_c, gscale_g, gscale_c = hyper[:5]
-    clip = hyper.clip
-    K, M = P.shape[0], W.shape[1]
-    m, mc = Zg.shape[2], Zc.shape[3]
-    G = np.empty((K, mc), dtype=P.dtype)
+    kind, eta_g, gscale_g = hyper.kind, hyper.eta_g, hyper.gscale_g
+    K, m = P.shape[0], Zg.shape[2]
     Gg = np.empty((K, m), dtype=P.dtype)
     E = np.empty((K, m), dtype=P.dtype)
     F = np.empty(m, dtype=P.dtype)
-    GW = np.empty_like(W)
     GP = np.empty_like(P)
+    msW = np.zeros_like(W)  # SGD: the second moments are never read
     for st in range(Zg.shape[0]):
-        for c in range(Zc.shape[1]):
-            kern.gen_forward(P, Zc[st, c], kind, G)
-            kern.critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
-            loss_c[st] = W[0] @ GW[0] / M
-            W += eta_c * (gscale_c * GW)
-            if clip > 0.0:
-                np.clip(W, -clip, clip, out=W)
+        kern.critic_substeps(P, W, msW, Zc, Xc, hyper, loss_c, st)
         zs = Zg[st]
 
         def velocity(Q: np.ndarray, zs: np.ndarray = zs, W: np.ndarray = W) -> np.ndarray:

@@ -121,6 +121,19 @@ class ParticleKernels(Protocol):
     ) -> None:
         """Generator velocity ``grad (K, L + 2, N)`` for output gradients ``E (K, m)``."""
 
+    def critic_substeps(
+        self,
+        P: np.ndarray,
+        W: np.ndarray,
+        msW: np.ndarray,
+        Zc: np.ndarray,
+        Xc: np.ndarray,
+        hyper: WGANHyper,
+        loss_c: np.ndarray,
+        st: int,
+    ) -> None:
+        """The critic substeps of WGAN step ``st`` in place (as in ``wgan_block``)."""
+
     def wgan_block(
         self,
         P: np.ndarray,

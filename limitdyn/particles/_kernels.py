@@ -83,6 +83,7 @@ __all__ = [
     "act_block",
     "critic_grad",
     "critic_input_grad",
+    "critic_substeps",
     "gen_backward",
     "gen_forward",
     "regression_block",
@@ -1774,6 +1775,75 @@ def _all_finite(x: np.ndarray) -> bool:
 
 
 @_jit()
+def _critic_substeps(
+    P: np.ndarray,
+    W: np.ndarray,
+    msW: np.ndarray,
+    Zc: np.ndarray,
+    Xc: np.ndarray,
+    hyper: Any,
+    loss_c: np.ndarray,
+    st: int,
+    G: np.ndarray,
+    GW: np.ndarray,
+) -> None:
+    """:func:`critic_substeps` with its work arrays ``G (K, m)`` and ``GW`` (as ``W``) given."""
+    kind = hyper.kind
+    M = W.shape[1]
+    mc = Zc.shape[3]
+    Wf = W.reshape(W.size)
+    GWf = GW.reshape(GW.size)
+    msWf = msW.reshape(msW.size)
+    for c in range(Zc.shape[1]):
+        if hyper.parallel:
+            gen_forward(P, Zc[st, c], kind, G)
+            critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+        else:
+            gen_forward_serial(P, Zc[st, c], kind, G)
+            critic_grad_serial(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+        d = 0.0
+        for j in range(M):
+            d += W[0, j] * GW[0, j]
+        loss_c[st] = d / M
+        _update(
+            Wf,
+            GWf,
+            msWf,
+            hyper.eta_c,
+            hyper.gscale_c,
+            hyper.rms,
+            hyper.rho,
+            hyper.eps,
+            hyper.clip,
+            hyper.per_particle,
+            M,
+        )
+
+
+@_jit()
+def critic_substeps(
+    P: np.ndarray,
+    W: np.ndarray,
+    msW: np.ndarray,
+    Zc: np.ndarray,
+    Xc: np.ndarray,
+    hyper: Any,
+    loss_c: np.ndarray,
+    st: int,
+) -> None:
+    """The critic substeps of WGAN step ``st`` in place (``hyper``: a ``WGANHyper``).
+
+    For each substep ``c``: ``W <- Proj_Q(W + eta_c dir(gscale_c grad))`` with the critic
+    velocity of the real batch ``Xc[st, c]`` against ``g(Zc[st, c])`` (``dir`` and the
+    projection as in :func:`_update`); ``loss_c[st]`` receives the last substep's batch
+    estimate ``E f(x) - E f(g(z))``. Shapes as in :func:`wgan_block`; shared by it and by
+    the implicit (JKO) generator step.
+    """
+    G = np.empty((P.shape[0], Zc.shape[3]), dtype=P.dtype)
+    _critic_substeps(P, W, msW, Zc, Xc, hyper, loss_c, st, G, np.empty_like(W))
+
+
+@_jit()
 def wgan_block(
     P: np.ndarray,
     W: np.ndarray,
@@ -1797,19 +1867,14 @@ def wgan_block(
     """
     kind = hyper.kind
     eta_g = hyper.eta_g
-    eta_c = hyper.eta_c
     gscale_g = hyper.gscale_g
-    gscale_c = hyper.gscale_c
     rms = hyper.rms
     rho = hyper.rho
     eps = hyper.eps
-    clip = hyper.clip
     parallel = hyper.parallel
     pp = hyper.per_particle
     K = P.shape[0]
-    M = W.shape[1]
     S = Zg.shape[0]
-    n_critic = Zc.shape[1]
     m = Zg.shape[2]
     mc = Zc.shape[3]
     G = np.empty((K, mc), dtype=P.dtype)
@@ -1821,22 +1886,9 @@ def wgan_block(
     Pf = P.reshape(P.size)
     Wf = W.reshape(W.size)
     GPf = GP.reshape(GP.size)
-    GWf = GW.reshape(GW.size)
     msPf = msP.reshape(msP.size)
-    msWf = msW.reshape(msW.size)
     for st in range(S):
-        for c in range(n_critic):
-            if parallel:
-                gen_forward(P, Zc[st, c], kind, G)
-                critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
-            else:
-                gen_forward_serial(P, Zc[st, c], kind, G)
-                critic_grad_serial(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
-            d = 0.0
-            for j in range(M):
-                d += W[0, j] * GW[0, j]
-            loss_c[st] = d / M
-            _update(Wf, GWf, msWf, eta_c, gscale_c, rms, rho, eps, clip, pp, M)
+        _critic_substeps(P, W, msW, Zc, Xc, hyper, loss_c, st, G, GW)
         if parallel:
             gen_forward(P, Zg[st], kind, Gg)
             critic_input_grad(W, Gg, kind, E, F)

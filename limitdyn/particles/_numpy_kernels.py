@@ -128,6 +128,28 @@ def _update(
         np.clip(x, -clip, clip, out=x)
 
 
+def critic_substeps(
+    P: np.ndarray,
+    W: np.ndarray,
+    msW: np.ndarray,
+    Zc: np.ndarray,
+    Xc: np.ndarray,
+    hyper: WGANHyper,
+    loss_c: np.ndarray,
+    st: int,
+) -> None:
+    """See :func:`limitdyn.particles._kernels.critic_substeps`."""
+    kind, mc = hyper.kind, Zc.shape[3]
+    G = np.empty((P.shape[0], mc), dtype=P.dtype)
+    GW = np.empty_like(W)
+    for c in range(Zc.shape[1]):
+        gen_forward(P, Zc[st, c], kind, G)
+        critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
+        loss_c[st] = W[0] @ GW[0] / W.shape[1]
+        _update(W, GW, msW, hyper.eta_c, hyper.gscale_c, hyper.rms, hyper.rho, hyper.eps,
+                hyper.clip, hyper.per_particle)  # fmt: skip
+
+
 def wgan_block(
     P: np.ndarray,
     W: np.ndarray,
@@ -141,24 +163,15 @@ def wgan_block(
     loss_g: np.ndarray,
 ) -> int:
     """See :func:`limitdyn.particles._kernels.wgan_block` (``hyper.parallel`` is ignored)."""
-    kind, eta_g, eta_c, gscale_g, gscale_c = hyper[:5]
-    rms, rho, eps, clip, pp = hyper.rms, hyper.rho, hyper.eps, hyper.clip, hyper.per_particle
-    K = P.shape[0]
-    M = W.shape[1]
-    m = Zg.shape[2]
-    mc = Zc.shape[3]
-    G = np.empty((K, mc), dtype=P.dtype)
+    kind, eta_g, gscale_g = hyper.kind, hyper.eta_g, hyper.gscale_g
+    rms, rho, eps, pp = hyper.rms, hyper.rho, hyper.eps, hyper.per_particle
+    K, m = P.shape[0], Zg.shape[2]
     Gg = np.empty((K, m), dtype=P.dtype)
     E = np.empty((K, m), dtype=P.dtype)
     F = np.empty(m, dtype=P.dtype)
-    GW = np.empty_like(W)
     GP = np.empty_like(P)
     for st in range(Zg.shape[0]):
-        for c in range(Zc.shape[1]):
-            gen_forward(P, Zc[st, c], kind, G)
-            critic_grad(W, Xc[st, c], G, 1.0 / mc, -1.0 / mc, kind, GW)
-            loss_c[st] = W[0] @ GW[0] / M
-            _update(W, GW, msW, eta_c, gscale_c, rms, rho, eps, clip, pp)
+        critic_substeps(P, W, msW, Zc, Xc, hyper, loss_c, st)
         gen_forward(P, Zg[st], kind, Gg)
         critic_input_grad(W, Gg, kind, E, F)
         loss_g[st] = F.mean()

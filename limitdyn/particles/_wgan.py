@@ -422,6 +422,9 @@ of memory, more than the limit of 16.0 GiB; use fewer particles or smaller batch
         """Shape ``(M, K + 2)`` of the critic particles."""
         return (self.n_critic_particles, self.data_dim + 2)
 
+    def _particle_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return (self.generator_shape, self.critic_shape)
+
     @property
     def _kernels(self) -> ParticleKernels:
         return kernels(self.engine)
