@@ -60,9 +60,10 @@ PEER_MODULES = {
 }
 HERE = Path(__file__).resolve().parent
 #: flops of one sigmoid with its derivative in the engine's formula (``_sigmoid_parts`` and
-#: ``act_block``: 8 multiply-adds = 16 flops, 10 multiplications/additions, 1 division;
-#: the two clamps and the integer exponent arithmetic not counted)
-SIGMOID_FLOPS = 27
+#: ``act_block``: 8 multiply-adds = 16 flops, 9 multiplications/additions, 1 division;
+#: the two clamps and the integer exponent arithmetic, which now also applies ``2**k``,
+#: not counted; 27 before 2**k became an integer add to the exponent field)
+SIGMOID_FLOPS = 26
 
 
 def step_counts(N: int, M: int, K: int, L: int, m: int, n_critic: int = N_CRITIC) -> dict:
