@@ -33,9 +33,9 @@ call; its constants enter each task once through :func:`_opaque` so that the loo
 rebuild them; activations are computed in their own pass over a block, between the
 pre-activation pass and the accumulation pass; each pass handles two particles (forward
 passes; four, in 4 x 4 register blocks, where the latent space has more than two
-dimensions) or two points (critic gradients; four points where the points have more than
-two coordinates), so that inputs and accumulators are loaded and stored once for all of
-them; the backward pass recomputes the activations instead of storing ``batch x N x K``
+dimensions) or two points (the parameter gradients where the points have at most two
+coordinates), so that inputs and accumulators are loaded and stored once for all of them;
+the backward pass recomputes the activations instead of storing ``batch x N x K``
 intermediates; threads reduce into private buffers.
 
 The parameter gradients where the points have more than two coordinates (the generator
@@ -1073,170 +1073,6 @@ def _preact_rows2(
 
 
 @_jit(inline=True)
-def _axpy4_row4(
-    v0: np.ndarray,
-    v1: np.ndarray,
-    v2: np.ndarray,
-    v3: np.ndarray,
-    Y: np.ndarray,
-    y_row: int,
-    r: int,
-    W: np.ndarray,
-    w_row: int,
-    off: int,
-    n: int,
-) -> None:
-    """``v_q[:n] += sum_p Y[y_row + p, r + q] W[w_row + p, off:off+n]`` for p, q < 4.
-
-    A 4 x 4 register block: four particle rows of ``W`` and four accumulators loaded once
-    per pass for four points (16 multiply-adds per 12 loads and stores, against 8 per 10
-    for two points), each point's sum in the order of :func:`_axpy4_row2`.
-    """
-    a0, a1, a2, a3 = Y[y_row, r], Y[y_row + 1, r], Y[y_row + 2, r], Y[y_row + 3, r]
-    b0, b1, b2, b3 = Y[y_row, r + 1], Y[y_row + 1, r + 1], Y[y_row + 2, r + 1], Y[y_row + 3, r + 1]
-    c0, c1, c2, c3 = Y[y_row, r + 2], Y[y_row + 1, r + 2], Y[y_row + 2, r + 2], Y[y_row + 3, r + 2]
-    e0, e1, e2, e3 = Y[y_row, r + 3], Y[y_row + 1, r + 3], Y[y_row + 2, r + 3], Y[y_row + 3, r + 3]
-    o = np.uint64(off)
-    for i in range(np.uint64(n)):
-        oi = o + i
-        w0 = W[w_row, oi]
-        w1 = W[w_row + 1, oi]
-        w2 = W[w_row + 2, oi]
-        w3 = W[w_row + 3, oi]
-        v0[i] += ((a0 * w0 + a1 * w1) + a2 * w2) + a3 * w3
-        v1[i] += ((b0 * w0 + b1 * w1) + b2 * w2) + b3 * w3
-        v2[i] += ((c0 * w0 + c1 * w1) + c2 * w2) + c3 * w3
-        v3[i] += ((e0 * w0 + e1 * w1) + e2 * w2) + e3 * w3
-
-
-@_jit(inline=True)
-def _preact_rows4(
-    v0: np.ndarray,
-    v1: np.ndarray,
-    v2: np.ndarray,
-    v3: np.ndarray,
-    n: int,
-    Y: np.ndarray,
-    r: int,
-    W: np.ndarray,
-    off: int,
-    K: int,
-) -> None:
-    """:func:`_preact_rows2` for points ``r`` to ``r + 3`` (``K > 2``), four rows a pass.
-
-    The same operations in the same order per point (bitwise the same as two pairs); the
-    particle rows are loaded once for the four points.
-    """
-    o = np.uint64(off)
-    for i in range(np.uint64(n)):
-        g = W[K + 1, o + i]
-        v0[i] = g
-        v1[i] = g
-        v2[i] = g
-        v3[i] = g
-    ell = 0
-    while ell + 4 <= K:
-        _axpy4_row4(v0, v1, v2, v3, Y, ell, r, W, 1 + ell, off, n)
-        ell += 4
-    while ell < K:
-        y0, y1, y2, y3 = Y[ell, r], Y[ell, r + 1], Y[ell, r + 2], Y[ell, r + 3]
-        for i in range(np.uint64(n)):
-            w = W[1 + ell, o + i]
-            v0[i] += y0 * w
-            v1[i] += y1 * w
-            v2[i] += y2 * w
-            v3[i] += y3 * w
-        ell += 1
-
-
-@_jit(inline=True)
-def _mul_acc4_rows4(
-    G: np.ndarray,
-    row: int,
-    Y: np.ndarray,
-    r: int,
-    t0: np.ndarray,
-    t1: np.ndarray,
-    t2: np.ndarray,
-    t3: np.ndarray,
-    n: int,
-) -> None:
-    """``G[row + p, :n] += sum_q Y[row + p, r + q] t_q[:n]`` for p, q < 4 (a 4 x 4 block)."""
-    a0, a1, a2, a3 = Y[row, r], Y[row, r + 1], Y[row, r + 2], Y[row, r + 3]
-    b0, b1, b2, b3 = Y[row + 1, r], Y[row + 1, r + 1], Y[row + 1, r + 2], Y[row + 1, r + 3]
-    c0, c1, c2, c3 = Y[row + 2, r], Y[row + 2, r + 1], Y[row + 2, r + 2], Y[row + 2, r + 3]
-    e0, e1, e2, e3 = Y[row + 3, r], Y[row + 3, r + 1], Y[row + 3, r + 2], Y[row + 3, r + 3]
-    for i in range(n):
-        x0 = t0[i]
-        x1 = t1[i]
-        x2 = t2[i]
-        x3 = t3[i]
-        G[row, i] = (G[row, i] + (a0 * x0 + a1 * x1)) + (a2 * x2 + a3 * x3)
-        G[row + 1, i] = (G[row + 1, i] + (b0 * x0 + b1 * x1)) + (b2 * x2 + b3 * x3)
-        G[row + 2, i] = (G[row + 2, i] + (c0 * x0 + c1 * x1)) + (c2 * x2 + c3 * x3)
-        G[row + 3, i] = (G[row + 3, i] + (e0 * x0 + e1 * x1)) + (e2 * x2 + e3 * x3)
-
-
-@_jit(inline=True)
-def _point_grads4(
-    S: np.ndarray,
-    off: int,
-    n: int,
-    Y: np.ndarray,
-    weights: np.ndarray,
-    wrow: int,
-    r: int,
-    kind: int,
-    ga: np.ndarray,
-    gc: np.ndarray,
-    G: np.ndarray,
-    b: tuple,
-) -> None:
-    """The terms of points ``r`` to ``r + 3`` in :func:`_point_grads` (``d > 2``): 4 x 4 blocks.
-
-    ``b`` holds sixteen work buffers (pre-activations, activations, derivatives and
-    products of each point; a tuple, so that no array view is made). Pre-activations by
-    :func:`_preact_rows4`, then each point's activations and terms, then the outer
-    products ``G[l] += sum_q Y[l, r + q] t_q`` four rows a pass (:func:`_mul_acc4_rows4`):
-    the accumulator rows of ``G`` are loaded and stored once per four points.
-    """
-    d = Y.shape[0]
-    v0, v1, v2, v3 = b[0], b[1], b[2], b[3]
-    s0, s1, s2, s3 = b[4], b[5], b[6], b[7]
-    d0, d1, d2, d3 = b[8], b[9], b[10], b[11]
-    t0, t1, t2, t3 = b[12], b[13], b[14], b[15]
-    _preact_rows4(v0, v1, v2, v3, n, Y, r, S, off, d)
-    act_block(v0, s0, d0, n, kind)
-    act_block(v1, s1, d1, n, kind)
-    act_block(v2, s2, d2, n, kind)
-    act_block(v3, s3, d3, n, kind)
-    w0, w1 = weights[wrow, r], weights[wrow, r + 1]
-    w2, w3 = weights[wrow, r + 2], weights[wrow, r + 3]
-    o = np.uint64(off)
-    for i in range(np.uint64(n)):  # the sums of two pairs, bitwise as _grad_outer_rows2
-        alpha = S[0, o + i]
-        x0 = (w0 * alpha) * d0[i]
-        x1 = (w1 * alpha) * d1[i]
-        x2 = (w2 * alpha) * d2[i]
-        x3 = (w3 * alpha) * d3[i]
-        ga[i] = (ga[i] + (w0 * s0[i] + w1 * s1[i])) + (w2 * s2[i] + w3 * s3[i])
-        gc[i] = (gc[i] + (x0 + x1)) + (x2 + x3)
-        t0[i] = x0
-        t1[i] = x1
-        t2[i] = x2
-        t3[i] = x3
-    ell = 0
-    while ell + 4 <= d:
-        _mul_acc4_rows4(G, ell, Y, r, t0, t1, t2, t3, n)
-        ell += 4
-    while ell < d:
-        a0, a1, a2, a3 = Y[ell, r], Y[ell, r + 1], Y[ell, r + 2], Y[ell, r + 3]
-        for i in range(n):
-            G[ell, i] = (G[ell, i] + (a0 * t0[i] + a1 * t1[i])) + (a2 * t2[i] + a3 * t3[i])
-        ell += 1
-
-
-@_jit(inline=True)
 def _point_grads(
     S: np.ndarray,
     off: int,
@@ -1253,9 +1089,9 @@ def _point_grads(
 
     The particles are the columns ``off:off+n`` of ``S (d+2, .)`` (rows ``a``, ``b``, ``c``
     as the critic's ``W`` or one output of the generator's ``P``), the points the columns
-    of ``Y (d, m)``; into ``ga`` (``a``), ``gc`` (``c``) and ``G (d, .)`` (``b``). For
-    ``d > 2`` four points per pass (:func:`_point_grads4`: 4 x 4 register blocks), then two
-    points per pass (:func:`_preact_rows2`, :func:`_grad_outer_rows2`), a last odd one alone.
+    of ``Y (d, m)``; into ``ga`` (``a``), ``gc`` (``c``) and ``G (d, .)`` (``b``). Used for
+    ``d <= 2`` (for ``d > 2`` the callers run :func:`_rows_grads`): two points per pass
+    (:func:`_preact_rows2`, :func:`_grad_outer_rows2`), a last odd one alone.
     """
     d = Y.shape[0]
     m = Y.shape[1]
@@ -1269,17 +1105,6 @@ def _point_grads(
     t = np.empty(block, dtype=S.dtype)
     t2 = np.empty(block, dtype=S.dtype)
     r = 0
-    if d > 2:  # four points per pass (4 x 4 register blocks, see _point_grads4)
-        b = (
-            v, v2, s, s2, ds, ds2, t, t2,
-            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
-            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
-            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
-            np.empty(block, dtype=S.dtype), np.empty(block, dtype=S.dtype),
-        )  # fmt: skip
-        while r + 4 <= m:
-            _point_grads4(S, off, n, Y, weights, wrow, r, kind, ga, gc, G, b)
-            r += 4
     while r + 2 <= m:
         _preact_rows2(v, v2, n, Y, r, S, off, d)
         act_block(v, s, ds, n, kind)

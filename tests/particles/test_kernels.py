@@ -193,8 +193,8 @@ def test_float32_tracks_float64() -> None:
         (3, 5, 5, 7, 6),  # K > 2: the general two-point passes, L >= 4: four rows a pass
         (5, 8, 6, 4, 11),
         (2, 16, 3, 300, 5),  # M over one particle block
-        # issue 18: the 4 x 4 register blocks of the gradient passes (d > 2: four points a
-        # pass, then a pair, then one), K a multiple of the 4-row tile and L = 3 below it,
+        # issue 18: the gradient passes for d > 2 in the row layout (_rows_grads: four
+        # particles a pass, padded), K a multiple of the 4-row tile and L = 3 below it,
         # N and M over one particle block
         (4, 3, 260, 270, 7),
         (6, 12, 257, 9, 10),
